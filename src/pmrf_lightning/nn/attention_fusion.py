@@ -1,0 +1,53 @@
+"""Attention-guided representation fusion (paper §3.2 and §4.3, eq. 3, 4, 10).
+
+One attention map ``a`` (N × N, N = pixels of the lowest branch) is computed from all branches
+average-pooled to the lowest resolution and concatenated (eq. 3). It is then applied to every
+branch patch-wise (eq. 10): branch ``l`` is cut into N non-overlapping patches of side
+``H_l / H_low`` (8, 4, 2, 1 for a 256² input), and patch ``i`` becomes ``Σ_j a_ij p_j + p_i``.
+
+Open choices (ours): pooling is the mean of each eq. 10 patch; f and g are 1×1 convs to
+``ΣC / 8`` channels as in SAGAN; no value conv and no learned γ, as the paper writes eq. 4 and 10;
+masks pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def apply_patch_attention(attention: Tensor, x: Tensor, patch: int) -> Tensor:
+    """Eq. 10 for one branch: ``y_i = Σ_j a_ij p_j + p_i`` over non-overlapping ``patch``² patches.
+
+    attention (B, N, N) with rows summing to 1; x (B, C, H, W) with (H / patch) · (W / patch) = N.
+    """
+    patches = F.unfold(x, patch, stride=patch)  # (B, C·patch², N), column j = p_j
+    mixed = torch.bmm(patches, attention.transpose(1, 2))  # column i = Σ_j a_ij p_j
+    return F.fold(mixed, x.shape[-2:], patch, stride=patch) + x
+
+
+class AttentionFusion(nn.Module):
+    """Shared multi-resolution self-attention, eq. 3 and 10. Branches ordered high → low resolution."""
+
+    def __init__(self, channels: Sequence[int], key_channels: int | None = None) -> None:
+        super().__init__()
+        total = sum(channels)
+        key_channels = key_channels or max(total // 8, 1)
+        self.query = nn.Conv2d(total, key_channels, 1)  # f
+        self.key = nn.Conv2d(total, key_channels, 1)  # g
+
+    def attention(self, xs: Sequence[Tensor]) -> Tensor:
+        """Eq. 3 on the concatenated, pooled branches: (B, N, N), row i is softmax_j f(x_i)ᵀ g(x_j)."""
+        low_size = xs[-1].shape[-1]
+        pooled = torch.cat([F.avg_pool2d(x, x.shape[-1] // low_size) for x in xs], dim=1)
+        f = self.query(pooled).flatten(2)  # (B, K, N)
+        g = self.key(pooled).flatten(2)
+        return torch.softmax(torch.bmm(f.transpose(1, 2), g), dim=-1)
+
+    def forward(self, xs: Sequence[Tensor], masks: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+        attention = self.attention(xs)
+        low_size = xs[-1].shape[-1]
+        return [apply_patch_attention(attention, x, x.shape[-1] // low_size) for x in xs], list(masks)

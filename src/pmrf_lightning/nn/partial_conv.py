@@ -1,0 +1,120 @@
+"""Partial convolution (paper §3.1, eq. 1–2) with multi-resolution inpainting priority (eq. 5–8).
+
+Every masked layer in this package has the signature ``forward(x, mask) -> (y, new_mask)`` with
+``x`` (B, C, H, W) and ``mask`` (B, 1, H, W), 1 = known, 0 = hole; no layer keeps state between
+calls. ``PlainConv2d`` is the same interface around an ordinary convolution, used by the paper's
+"HRNet" and "w/o PConv" ablations.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .priority import PRIORITIES, Priority, priority_mask_update, resolution_priority, window_sum
+
+
+class PartialConv2d(nn.Conv2d):
+    """Partial convolution, eq. 1–2, optionally with an inpainting priority, eq. 5–8.
+
+    ``priority="none"`` fills every pixel whose window holds a known pixel (eq. 1). ``"structure"``
+    (contour striking, eq. 7, the lowest branch) and ``"texture"`` (contextual residue, eq. 8, the
+    other branches) fill only the border pixels with ``q ≥ δ·q_max`` (eq. 5–6); rejected border
+    pixels stay holes and output 0. Priorities need stride 1 and "same" padding (odd kernel).
+
+    The window ``p`` is the convolution window; zero padding counts as hole, so the image frame is
+    re-weighted like any border (as NVIDIA's reference implementation does).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        bias: bool = True,
+        priority: Priority = "none",
+        delta: float = 0.5,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias)
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}, got {priority!r}")
+        if priority != "none" and (stride != 1 or kernel_size % 2 == 0 or padding != kernel_size // 2):
+            raise ValueError("a priority needs stride 1, an odd kernel and padding kernel_size // 2")
+        if not 0.0 <= delta <= 1.0:
+            raise ValueError(f"delta must lie in [0, 1], got {delta}")
+        self.priority = priority
+        self.delta = delta
+
+    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, C_in, H, W), (B, 1, H, W) -> (B, C_out, H', W'), (B, 1, H', W')."""
+        kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
+        with torch.no_grad():
+            known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
+            new_mask = (known > 0.5).to(mask.dtype)  # eq. 1
+            scale = (kernel_size * kernel_size) / known.clamp_min(1.0) * new_mask  # Ω_p / sum(M_p)
+            if self.priority != "none":
+                rho = resolution_priority(x, mask, self.priority, kernel_size)
+                new_mask = priority_mask_update(mask, known, rho, self.delta)  # eq. 5
+        y = F.conv2d(x * mask, self.weight, None, self.stride, self.padding) * scale
+        if self.bias is not None:
+            y = y + self.bias.view(1, -1, 1, 1)
+        return y * new_mask, new_mask  # eq. 2: 0 wherever m' = 0
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, priority={self.priority}, delta={self.delta}"
+
+
+class PlainConv2d(nn.Conv2d):
+    """An ordinary convolution with the masked-layer interface: it ignores the mask and reports
+    every output pixel as known (the "HRNet" and "w/o PConv" ablations of Table 2)."""
+
+    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        y = super().forward(x)
+        return y, mask.new_ones(y.shape[0], 1, *y.shape[-2:])
+
+
+def masked_conv3x3(
+    in_channels: int,
+    out_channels: int,
+    stride: int = 1,
+    *,
+    partial: bool = True,
+    priority: Priority = "none",
+    delta: float = 0.5,
+) -> PartialConv2d | PlainConv2d:
+    """A bias-free 3×3 masked convolution (a BatchNorm follows it everywhere in the network)."""
+    if partial:
+        return PartialConv2d(
+            in_channels, out_channels, 3, stride, padding=1, bias=False, priority=priority, delta=delta
+        )
+    return PlainConv2d(in_channels, out_channels, 3, stride, padding=1, bias=False)
+
+
+class MaskedConvBN(nn.Module):
+    """3×3 masked convolution → BatchNorm → optional ReLU; the output is zero wherever the new
+    mask is a hole, so every masked module hands on features that are zero in its holes."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        relu: bool = True,
+        *,
+        partial: bool = True,
+        priority: Priority = "none",
+        delta: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.conv = masked_conv3x3(
+            in_channels, out_channels, stride, partial=partial, priority=priority, delta=delta
+        )
+        self.bn = nn.BatchNorm2d(out_channels)
+        self.act = nn.ReLU(inplace=True) if relu else nn.Identity()
+
+    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        y, mask = self.conv(x, mask)
+        return self.act(self.bn(y)) * mask, mask

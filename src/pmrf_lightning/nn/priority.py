@@ -1,0 +1,123 @@
+"""Multi-resolution inpainting priorities (paper §4.2.1, eq. 5–8).
+
+A partial convolution with a priority does not fill every border pixel of the hole at once (eq. 1);
+it fills only the border pixels whose priority ``q = sum(M_p) · ρ^l(x)`` (eq. 6) reaches
+``δ · q_max`` (eq. 5). ``ρ^l`` is the contour-striking priority ``|n_p · ∇X_p^⊥|`` (eq. 7) on the
+lowest-resolution branch ("structure") and the same quantity on the contextual residue
+``X − X↓↑`` (eq. 8) on the other branches ("texture").
+
+Conventions: masks are (B, 1, H, W) with 1 = known, 0 = hole. Everything here runs without
+gradients: priorities only decide which mask pixels turn to 1.
+
+Open choices (see DESIGN.md, §2), all ours because the paper leaves them unstated:
+
+* the border normal ``n_p`` is the unit Sobel gradient of the mask;
+* the isophote ``∇X^⊥ = (−∂_y X, ∂_x X)`` is taken only where the 3×3 Sobel support is entirely
+  known (as in Criminisi et al.), so the hole's own zeros never create fake edges; a border pixel
+  takes the strongest ``|n_p · ∇X_q^⊥|`` over the known pixels ``q`` of its window ``p``;
+* the residue's bilinear down/up-sampling is mask-normalised (holes do not darken the border);
+* ``q_max`` is taken per image and per layer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from kornia.filters import spatial_gradient
+from kornia.geometry.transform import rescale, resize
+from torch import Tensor
+
+Priority = Literal["none", "structure", "texture"]
+PRIORITIES: tuple[str, ...] = ("none", "structure", "texture")
+
+_EPS = 1e-8
+
+
+def window_sum(mask: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:
+    """``sum(M_p)`` of eq. 1, 2 and 6: known pixels in every window (zero padding counts as hole).
+
+    (B, 1, H, W) -> (B, 1, H', W') with the output size of a convolution of the same geometry.
+    """
+    weight = mask.new_ones(1, 1, kernel_size, kernel_size)
+    return F.conv2d(mask, weight, stride=stride, padding=padding)
+
+
+def border_normal(mask: Tensor) -> Tensor:
+    """Unit normal ``n_p`` of the hole border, (B, 1, H, W) -> (B, 2, H, W) as (x, y) components.
+
+    The Sobel gradient of the mask points from the hole into the known region; it is zero away
+    from the border.
+    """
+    gradient = spatial_gradient(mask, mode="sobel")[:, 0]
+    return F.normalize(gradient, dim=1, eps=_EPS)
+
+
+def isophote(feature: Tensor, mask: Tensor) -> Tensor:
+    """Isophote ``∇X^⊥`` (eq. 7) of a one-channel map, zero where its 3×3 support is not all known.
+
+    (B, 1, H, W), (B, 1, H, W) -> (B, 2, H, W) as (x, y) components.
+    """
+    gradient = spatial_gradient(feature, mode="sobel")[:, 0]
+    # kornia pads the feature by replication, so the frame is judged on replicated mask values.
+    support_known = window_sum(F.pad(mask, (1, 1, 1, 1), mode="replicate"), 3) > 9 - 0.5
+    rotated = torch.stack((-gradient[:, 1], gradient[:, 0]), dim=1)
+    return rotated * support_known
+
+
+def contour_striking(feature: Tensor, mask: Tensor, kernel_size: int = 3) -> Tensor:
+    """Contour-striking priority ``ρ = |n_p · ∇X_p^⊥|`` (eq. 7), (B, 1, H, W) -> (B, 1, H, W).
+
+    The normal is the one at the window's centre; the isophote is the one of the window ``p``
+    (of side ``kernel_size``) that strikes that normal hardest.
+    """
+    batch, _, height, width = feature.shape
+    normal = border_normal(mask).unsqueeze(2)  # (B, 2, 1, H, W)
+    window = F.unfold(isophote(feature, mask), kernel_size, padding=kernel_size // 2)
+    window = window.view(batch, 2, kernel_size * kernel_size, height, width)
+    return (window * normal).sum(dim=1).abs().amax(dim=1, keepdim=True)
+
+
+def contextual_residue(feature: Tensor, mask: Tensor) -> Tensor:
+    """Contextual residue ``X − X↓↑`` (eq. 8): a map minus its bilinear half-resolution copy.
+
+    Both resamplings are normalised by the mask, so the zeros of the hole do not leak into the
+    known pixels; the residue is zero inside the hole. (B, 1, H, W) -> (B, 1, H, W).
+    """
+    size = feature.shape[-2:]
+    low_sum = rescale(feature * mask, 0.5, interpolation="bilinear")
+    low_weight = rescale(mask, 0.5, interpolation="bilinear")
+    low_known = (low_weight > _EPS).to(feature.dtype)
+    low = low_sum / low_weight.clamp_min(_EPS) * low_known
+    up_sum = resize(low, size, interpolation="bilinear")
+    up_weight = resize(low_known, size, interpolation="bilinear")
+    return (feature - up_sum / up_weight.clamp_min(_EPS)) * mask
+
+
+def resolution_priority(x: Tensor, mask: Tensor, kind: Priority, kernel_size: int = 3) -> Tensor:
+    """Resolution-specific priority ``ρ^l`` of a layer input: eq. 7 ("structure") or eq. 8 ("texture").
+
+    ``x`` is the layer's input (B, C, H, W); the priority is computed on its channel-wise mean over
+    known pixels. Returns (B, 1, H, W).
+    """
+    mean = (x * mask).mean(dim=1, keepdim=True)
+    if kind == "texture":
+        mean = contextual_residue(mean, mask)
+    elif kind != "structure":
+        raise ValueError(f"priority must be 'structure' or 'texture', got {kind!r}")
+    return contour_striking(mean, mask, kernel_size)
+
+
+def priority_mask_update(mask: Tensor, known: Tensor, rho: Tensor, delta: float = 0.5) -> Tensor:
+    """New mask of eq. 5 from the window counts ``known = sum(M_p)`` and the priority ``ρ``.
+
+    Border pixels (``m = 0`` and ``sum(M_p) > 0``) get ``q = sum(M_p) · ρ`` (eq. 6); those with
+    ``q ≥ δ · q_max`` (``q_max`` per image) become known. With δ = 0 this is eq. 1. At least one
+    border pixel (the one of highest ``q``) is filled whenever a border exists.
+    """
+    border = (mask < 0.5) & (known > 0.5)
+    q = torch.where(border, known * rho, torch.zeros_like(rho))
+    q_max = q.amax(dim=(-2, -1), keepdim=True)
+    fill = border & (q >= delta * q_max)
+    return torch.where(fill, torch.ones_like(mask), mask)
