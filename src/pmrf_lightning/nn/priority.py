@@ -12,9 +12,10 @@ gradients: priorities only decide which mask pixels turn to 1.
 Open choices (see DESIGN.md, §2), all ours because the paper leaves them unstated:
 
 * the border normal ``n_p`` is the unit Sobel gradient of the mask;
-* the isophote ``∇X^⊥ = (−∂_y X, ∂_x X)`` is taken only where the 3×3 Sobel support is entirely
-  known (as in Criminisi et al.), so the hole's own zeros never create fake edges; a border pixel
-  takes the strongest ``|n_p · ∇X_q^⊥|`` over the known pixels ``q`` of its window ``p``;
+* the isophote ``∇X^⊥ = (−∂_y X, ∂_x X)`` is taken on known pixels only (as in Criminisi et al.),
+  after each hole pixel next to them is given the mean of its known neighbours, so the hole's own
+  zeros never create fake edges; a border pixel takes the strongest ``|n_p · ∇X_q^⊥|`` over the
+  known pixels ``q`` of its window ``p``;
 * the residue's bilinear down/up-sampling is mask-normalised (holes do not darken the border);
 * ``q_max`` is taken per image and per layer.
 """
@@ -35,13 +36,11 @@ PRIORITIES: tuple[str, ...] = ("none", "structure", "texture")
 _EPS = 1e-8
 
 
-def window_sum(mask: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:
-    """``sum(M_p)`` of eq. 1, 2 and 6: known pixels in every window (zero padding counts as hole).
-
-    (B, 1, H, W) -> (B, 1, H', W') with the output size of a convolution of the same geometry.
-    """
-    weight = mask.new_ones(1, 1, kernel_size, kernel_size)
-    return F.conv2d(mask, weight, stride=stride, padding=padding)
+def window_sum(values: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:
+    """Sum of a one-channel map over every window; on a mask, ``sum(M_p)`` of eq. 1, 2 and 6
+    (zero padding counts as hole). (B, 1, H, W) -> (B, 1, H', W') as a conv of that geometry."""
+    weight = values.new_ones(1, 1, kernel_size, kernel_size)
+    return F.conv2d(values, weight, stride=stride, padding=padding)
 
 
 def border_normal(mask: Tensor) -> Tensor:
@@ -55,15 +54,17 @@ def border_normal(mask: Tensor) -> Tensor:
 
 
 def isophote(feature: Tensor, mask: Tensor) -> Tensor:
-    """Isophote ``∇X^⊥`` (eq. 7) of a one-channel map, zero where its 3×3 support is not all known.
+    """Isophote ``∇X^⊥`` (eq. 7) of a one-channel map on its known pixels, zero in the hole.
 
+    Before the Sobel filter, each hole pixel takes the mean of its known 3×3 neighbours, so the
+    zeros of the hole never create a fake edge along the border.
     (B, 1, H, W), (B, 1, H, W) -> (B, 2, H, W) as (x, y) components.
     """
-    gradient = spatial_gradient(feature, mode="sobel")[:, 0]
-    # kornia pads the feature by replication, so the frame is judged on replicated mask values.
-    support_known = window_sum(F.pad(mask, (1, 1, 1, 1), mode="replicate"), 3) > 9 - 0.5
-    rotated = torch.stack((-gradient[:, 1], gradient[:, 0]), dim=1)
-    return rotated * support_known
+    neighbours = window_sum(mask, 3, padding=1)
+    local_mean = window_sum(feature * mask, 3, padding=1) / neighbours.clamp_min(1.0)
+    filled = torch.where(mask > 0.5, feature, local_mean)
+    gradient = spatial_gradient(filled, mode="sobel")[:, 0]
+    return torch.stack((-gradient[:, 1], gradient[:, 0]), dim=1) * mask
 
 
 def contour_striking(feature: Tensor, mask: Tensor, kernel_size: int = 3) -> Tensor:
