@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "conf"
 
@@ -15,3 +15,16 @@ def compose_config(name: str, overrides: Sequence[str] = ()) -> DictConfig:
     """Compose ``conf/<name>.yaml`` with command-line style overrides, as ``@hydra.main`` would."""
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return compose(config_name=name, overrides=list(overrides))
+
+
+def ablation_names() -> list[str]:
+    """The ablations of Table 2 (plus ``no_priority``), one file each under ``conf/ablation/``."""
+    return sorted(path.stem for path in (CONFIG_DIR / "ablation").glob("*.yaml"))
+
+
+def ablation_arguments(name: str) -> dict:
+    """The ``PRFNGenerator`` keyword arguments that ``conf/ablation/<name>.yaml`` sets."""
+    path = CONFIG_DIR / "ablation" / f"{name}.yaml"
+    if not path.is_file():
+        raise ValueError(f"unknown ablation {name!r}; choose one of {', '.join(ablation_names())}")
+    return dict(OmegaConf.to_container(OmegaConf.load(path)))

@@ -1,7 +1,7 @@
 """``pmrf-smoke``: a few G + D steps of PRFN on synthetic images, to check an install end to end.
 
-    pmrf-smoke                         # small model, 128², 5 steps
-    pmrf-smoke ablation=hrnet steps=2  # any Table 2 ablation, any override
+pmrf-smoke                         # small model, 128², 5 steps
+pmrf-smoke ablation=hrnet steps=2  # any Table 2 ablation, any override
 """
 
 from __future__ import annotations
@@ -60,15 +60,27 @@ def main(cfg: DictConfig) -> None:
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        rows.append((step, loss_g.item(), loss_rec.item(), loss_mrec.item(), loss_d.item(), time.perf_counter() - start))
+        rows.append(
+            (
+                step,
+                loss_g.item(),
+                loss_rec.item(),
+                loss_mrec.item(),
+                loss_d.item(),
+                time.perf_counter() - start,
+            )
+        )
 
     print("\n| step | loss_g | loss_rec | loss_mrec | loss_d | seconds |\n|---|---|---|---|---|---|")
     for row in rows:
         print("| {} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.2f} |".format(*row))
     grid_path = Path(HydraConfig.get().runtime.output_dir) / "sample_grid.png"
     composite = mask * image + (1 - mask) * output.image.detach()
-    save_image(torch.cat([image * mask, output.image.detach(), composite, image]) * 0.5 + 0.5, grid_path,
-               nrow=cfg.batch_size)
+    save_image(
+        torch.cat([image * mask, output.image.detach(), composite, image]) * 0.5 + 0.5,
+        grid_path,
+        nrow=cfg.batch_size,
+    )
     print(f"sample grid (masked | output | composite | ground truth): {grid_path}")
 
 

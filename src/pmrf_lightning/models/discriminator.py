@@ -13,7 +13,10 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 
 class Discriminator(nn.Module):
-    """SN-PatchGAN. (B, in_channels, H, W) in [-1, 1] -> logits (B, 1, H/8 − 2, W/8 − 2), (B, 1, 30, 30) at 256²."""
+    """SN-PatchGAN: (B, in_channels, H, W) in [-1, 1] -> logits (B, 1, H/8 − 2, W/8 − 2).
+
+    At 256² the output is (B, 1, 30, 30), one logit per overlapping 70×70 patch.
+    """
 
     def __init__(self, in_channels: int = 3, width: int = 64) -> None:
         super().__init__()

@@ -56,7 +56,9 @@ def check_inputs(image: Tensor, mask: Tensor) -> None:
         raise ValueError(f"image must have shape (B, 3, H, W), got {tuple(image.shape)}")
     batch, _, height, width = image.shape
     if height % DIVISOR or width % DIVISOR or height == 0 or width == 0:
-        raise ValueError(f"image height and width must be positive multiples of {DIVISOR}, got {height}x{width}")
+        raise ValueError(
+            f"image height and width must be positive multiples of {DIVISOR}, got {height}x{width}"
+        )
     if tuple(mask.shape) != (batch, 1, height, width):
         raise ValueError(f"mask must have shape {(batch, 1, height, width)}, got {tuple(mask.shape)}")
     if torch.jit.is_tracing() or torch.compiler.is_compiling():
@@ -81,7 +83,8 @@ class ParallelStage(nn.Module):
         super().__init__()
         self.branches = nn.ModuleList(
             nn.ModuleList(
-                MaskedBasicBlock(c, partial=partial, priority=priority, delta=delta) for _ in range(num_blocks)
+                MaskedBasicBlock(c, partial=partial, priority=priority, delta=delta)
+                for _ in range(num_blocks)
             )
             for c, priority in zip(channels, priorities)
         )
@@ -121,7 +124,9 @@ class PRFNGenerator(nn.Module):
     ) -> None:
         super().__init__()
         if width < 1 or blocks_per_stage < 1:
-            raise ValueError(f"width and blocks_per_stage must be positive, got {width} and {blocks_per_stage}")
+            raise ValueError(
+                f"width and blocks_per_stage must be positive, got {width} and {blocks_per_stage}"
+            )
         if priority and not partial_conv:
             raise ValueError("priority needs partial_conv=True (the plain-conv ablations have no priority)")
         if not 0 <= removed_fusions <= NUM_FUSIONS:

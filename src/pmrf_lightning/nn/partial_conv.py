@@ -15,6 +15,13 @@ from torch import Tensor, nn
 from .priority import PRIORITIES, Priority, priority_mask_update, resolution_priority, window_sum
 
 
+def _has_hole(mask: Tensor) -> bool:
+    """Whether any pixel is missing; always true while tracing or compiling (no data-dependent branch)."""
+    if torch.jit.is_tracing() or torch.compiler.is_compiling():
+        return True
+    return bool(mask.amin() < 0.5)
+
+
 class PartialConv2d(nn.Conv2d):
     """Partial convolution, eq. 1–2, optionally with an inpainting priority, eq. 5–8.
 
@@ -51,17 +58,19 @@ class PartialConv2d(nn.Conv2d):
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         """(B, C_in, H, W), (B, 1, H, W) -> (B, C_out, H', W'), (B, 1, H', W')."""
         kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
+        has_hole = _has_hole(mask)
         with torch.no_grad():
             known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
             new_mask = (known > 0.5).to(mask.dtype)  # eq. 1
-            scale = (kernel_size * kernel_size) / known.clamp_min(1.0) * new_mask  # Ω_p / sum(M_p)
-            if self.priority != "none":
+            if self.priority != "none" and has_hole:  # eq. 5 is eq. 1 once nothing is missing
                 rho = resolution_priority(x, mask, self.priority, kernel_size)
-                new_mask = priority_mask_update(mask, known, rho, self.delta)  # eq. 5
-        y = F.conv2d(x * mask, self.weight, None, self.stride, self.padding) * scale
+                new_mask = priority_mask_update(mask, known, rho, self.delta)
+            # Ω_p / sum(M_p) where m' = 1, else 0 (eq. 2); one multiply of the wide output
+            scale = (kernel_size * kernel_size) / known.clamp_min(1.0) * new_mask
+        y = F.conv2d(x * mask if has_hole else x, self.weight, None, self.stride, self.padding) * scale
         if self.bias is not None:
-            y = y + self.bias.view(1, -1, 1, 1)
-        return y * new_mask, new_mask  # eq. 2: 0 wherever m' = 0
+            y = y + self.bias.view(1, -1, 1, 1) * new_mask
+        return y, new_mask
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, priority={self.priority}, delta={self.delta}"

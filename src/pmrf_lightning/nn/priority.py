@@ -50,7 +50,8 @@ def border_normal(mask: Tensor) -> Tensor:
     from the border.
     """
     gradient = spatial_gradient(mask, mode="sobel")[:, 0]
-    return F.normalize(gradient, dim=1, eps=_EPS)
+    length = torch.hypot(gradient[:, :1], gradient[:, 1:])  # faster than F.normalize on CPU
+    return gradient / length.clamp_min(_EPS)
 
 
 def isophote(feature: Tensor, mask: Tensor) -> Tensor:

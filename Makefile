@@ -1,0 +1,34 @@
+# Front door: `make train` and `make test` create the environment on first use.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+# torch and torchvision are pinned as a pair that import together (see README, "Set-up").
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+STAMP := $(VENV)/.installed
+
+.PHONY: venv train smoke test lint bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet $(TORCH_SPEC)
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+train: smoke ## the main job (a G + D smoke run until the training pipeline lands)
+
+smoke: $(STAMP)
+	$(VENV)/bin/pmrf-smoke
+
+test: $(STAMP)
+	$(PYTHON) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(PYTHON) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

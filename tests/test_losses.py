@@ -1,0 +1,42 @@
+"""Losses of eq. 11–15 on hand numbers."""
+
+import math
+
+import pytest
+import torch
+
+from pmrf_lightning import losses
+
+
+def test_eq11_is_the_mean_absolute_error_over_the_whole_image() -> None:
+    target = torch.zeros(1, 3, 4, 4)
+    output = torch.zeros(1, 3, 4, 4)
+    output[..., :2, :] = 0.5  # half the pixels off by 0.5
+    assert losses.reconstruction_loss(target, output).item() == pytest.approx(0.25)
+
+
+def test_eq12_sums_one_term_per_side_output_against_the_resized_target() -> None:
+    target = torch.ones(2, 3, 32, 32)
+    sides = [torch.zeros(2, 3, 16, 16), torch.full((2, 3, 8, 8), 0.5), torch.ones(2, 3, 4, 4)]
+    assert losses.multiscale_reconstruction_loss(target, sides).item() == pytest.approx(1.0 + 0.5 + 0.0)
+
+
+def test_eq12_target_is_an_antialiased_resize() -> None:
+    stripes = torch.zeros(1, 1, 16, 16)
+    stripes[..., ::4] = 1.0  # one bright column in four: a plain bilinear ×4 resize samples none of them
+    inner = losses.downsample_target(stripes, (4, 4))[..., 1:3, 1:3]
+    torch.testing.assert_close(inner, torch.full_like(inner, 0.25), atol=0.05, rtol=0)
+
+
+def test_eq13_and_eq14_on_hand_logits() -> None:
+    zero = torch.zeros(1, 1, 2, 2)  # D = 0.5 everywhere
+    assert losses.discriminator_adversarial_loss(zero, zero).item() == pytest.approx(2 * math.log(2))
+    assert losses.generator_adversarial_loss(zero).item() == pytest.approx(math.log(2))
+    confident = torch.full((1, 1, 2, 2), 20.0)
+    assert losses.discriminator_adversarial_loss(confident, -confident).item() < 1e-6
+    assert losses.generator_adversarial_loss(-confident).item() == pytest.approx(20.0, abs=1e-6)
+
+
+def test_eq15_weights() -> None:
+    total = losses.generator_total_loss(torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0))
+    assert total.item() == pytest.approx(20 * 2 + 20 * 1 + 3)
