@@ -11,7 +11,6 @@ from pathlib import Path
 
 import hydra
 import torch
-import torch.nn.functional as F
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig
@@ -22,21 +21,13 @@ from pmrf_lightning import losses
 from pmrf_lightning.config import CONFIG_DIR
 
 
-def synthetic_batch(batch: int, size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Smooth random colour fields in [-1, 1] and one rectangular hole per image (1 = known)."""
-    coarse = torch.rand(batch, 3, 4, 4, generator=generator) * 2 - 1
-    image = F.interpolate(coarse, size=(size, size), mode="bicubic", align_corners=False).clamp(-1, 1)
-    mask = torch.ones(batch, 1, size, size)
-    for b in range(batch):
-        top, left = torch.randint(0, size // 2, (2,), generator=generator).tolist()
-        mask[b, :, top : top + size // 3, left : left + size // 3] = 0
-    return image, mask
-
-
 @hydra.main(config_path=str(CONFIG_DIR), config_name="smoke", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     torch.manual_seed(cfg.seed)
-    generator = torch.Generator().manual_seed(cfg.seed)
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    loader = datamodule.train_dataloader()
+    batches = (batch for _ in iter(int, 1) for batch in loader)  # endless: epoch after epoch
     net_g, net_d = instantiate(cfg.model.net_g), instantiate(cfg.model.net_d)
     opt_g = torch.optim.Adam(net_g.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam(net_d.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
@@ -45,7 +36,8 @@ def main(cfg: DictConfig) -> None:
     rows = []
     for step in track(range(cfg.steps), description="G + D steps"):
         start = time.perf_counter()
-        image, mask = synthetic_batch(cfg.batch_size, cfg.image_size, generator)
+        batch = next(batches)
+        image, mask = batch["image"], batch["mask"]
         output = net_g(image, mask)
 
         loss_d = losses.discriminator_adversarial_loss(net_d(image), net_d(output.image.detach()))
@@ -79,7 +71,7 @@ def main(cfg: DictConfig) -> None:
     save_image(
         torch.cat([image * mask, output.image.detach(), composite, image]) * 0.5 + 0.5,
         grid_path,
-        nrow=cfg.batch_size,
+        nrow=len(image),
     )
     print(f"sample grid (masked | output | composite | ground truth): {grid_path}")
 
