@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: venv train smoke test lint bench clean
+.PHONY: venv train smoke test lint bench sample-data clean
 
 venv: $(STAMP)
 
@@ -24,11 +24,15 @@ test: $(STAMP)
 	$(PYTHON) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools
+	$(VENV)/bin/ruff format --check src tests benchmarks tools
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/bench_model.py
+	$(PYTHON) benchmarks/bench_data.py
+
+sample-data: $(STAMP) ## rebuild the embedded photo set from Debian packages (apt-get download)
+	$(PYTHON) tools/build_sample_set.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

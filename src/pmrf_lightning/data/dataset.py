@@ -77,7 +77,8 @@ class InpaintingDataset(Dataset):
             except UnreadableImageError as error:
                 log.warning("skipped: %s", error)
         raise UnreadableImageError(
-            f"{self.max_skips + 1} unreadable images in a row from {self.files[index]}; is the dataset corrupt?"
+            f"{self.max_skips + 1} unreadable images in a row from {self.files[index]}; "
+            "is the dataset corrupt?"
         )
 
     def _crop(self, image: Image.Image, rng: random.Random) -> Tensor:

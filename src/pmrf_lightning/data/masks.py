@@ -65,9 +65,10 @@ class ProceduralMasks:
     """Seeded free-form strokes and rectangles with a hole ratio inside ``ratio_range``.
 
     ``get(index, size, rng)`` draws one mask from ``rng`` (``index`` is unused); the same
-    ``random.Random`` state gives the same mask on every machine (pure Python RNG, PIL drawing). Strokes are random walks drawn with round
-    joints; ``thickness`` picks their width relative to the short side. Shapes that would push the
-    hole past the upper bound are skipped, so the result always lands inside the range.
+    ``random.Random`` state gives the same mask on every machine (pure Python RNG, PIL drawing).
+    Strokes are random walks drawn with round joints; ``thickness`` picks their width relative to
+    the short side. Shapes that would push the hole past the upper bound are skipped, so the
+    result always lands inside the range.
     """
 
     def __init__(
