@@ -139,3 +139,9 @@ def test_frozen_mask_set_is_bucketed_and_repeatable(tmp_path: Path, capsys: pyte
     assert manifest["seed"] == 5 and len(manifest["files"]) == 18
     assert masks_main(["--out", str(tmp_path / "a"), "--per-bucket", "1"]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_mask_file_without_hole_or_of_another_size_is_handled(tmp_path: Path) -> None:
+    write_mask(torch.ones(1, 30, 20), tmp_path / "full.png")
+    mask = MaskFiles(tmp_path).get(0, (64, 64), random.Random(0))
+    assert mask.shape == (1, 64, 64) and mask_ratio_bucket(mask) == NO_HOLE
