@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: venv train smoke test lint bench sample-data clean
+.PHONY: venv train test lint bench sample-data clean
 
 venv: $(STAMP)
 
@@ -15,10 +15,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-train: smoke ## the main job (a G + D smoke run until the training pipeline lands)
-
-smoke: $(STAMP)
-	$(VENV)/bin/pmrf-smoke
+train: $(STAMP) ## the main job: a short CPU run of a small PRFN on the embedded photographs
+	$(VENV)/bin/pmrf-train experiment=sample ckpt_path=null
 
 test: $(STAMP)
 	$(PYTHON) -m pytest -q

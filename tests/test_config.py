@@ -8,7 +8,7 @@ from pmrf_lightning.config import ablation_arguments, ablation_names, compose_co
 
 @pytest.mark.parametrize("name", ablation_names())
 def test_ablation_arguments_match_what_hydra_composes(name: str) -> None:
-    composed = OmegaConf.to_container(compose_config("smoke", [f"ablation={name}"]).model.net_g)
+    composed = OmegaConf.to_container(compose_config("train", [f"ablation={name}"]).model.generator)
     arguments = ablation_arguments(name)
     assert arguments and all(composed[key] == value for key, value in arguments.items())
 

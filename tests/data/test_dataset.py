@@ -122,16 +122,16 @@ def test_datamodule_rejects_bad_settings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["sample", "celeba", "paris", "places2", "folder"])
 def test_every_data_config_builds_its_datamodule(name: str) -> None:
-    cfg = compose_config("smoke", [f"data={name}", "data.root=/datasets/x"])
+    cfg = compose_config("train", [f"data={name}", "data.root=/datasets/x"])
     module = instantiate(cfg.data)
     assert isinstance(module, InpaintingDataModule) and module.dataset == name
     assert isinstance(module.train_masks, ProceduralMasks)
     with pytest.raises(Exception, match="unexpected keyword argument"):
-        instantiate(compose_config("smoke", [f"data={name}", "data.root=/x", "+data.batchsize=8"]).data)
+        instantiate(compose_config("train", [f"data={name}", "data.root=/x", "+data.batchsize=8"]).data)
 
 
 def test_sample_config_serves_the_embedded_photos() -> None:
-    module = instantiate(compose_config("smoke", ["data.num_workers=0"]).data)
+    module = instantiate(compose_config("train", ["data.num_workers=0", "data.batch_size=2"]).data)
     module.setup("validate")
     batch = next(iter(module.val_dataloader()))
     assert batch["image"].shape == (2, 3, 128, 128)

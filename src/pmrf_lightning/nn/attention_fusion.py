@@ -6,8 +6,9 @@ branch patch-wise (eq. 10): branch ``l`` is cut into N non-overlapping patches o
 ``H_l / H_low`` (8, 4, 2, 1 for a 256² input), and patch ``i`` becomes ``Σ_j a_ij p_j + p_i``.
 
 Open choices (ours): pooling is the mean of each eq. 10 patch; f and g are 1×1 convs to
-``ΣC / 8`` channels as in SAGAN; no value conv and no learned γ, as the paper writes eq. 4 and 10;
-masks pass through unchanged.
+``ΣC / 8`` channels as in SAGAN; no value conv and no learned γ, as the paper writes eq. 4 and 10.
+Every patch of the output mixes patches from the whole image, so every pixel now carries content
+and the masks become all known: stage 6 refines the attention fill instead of masking it out.
 """
 
 from __future__ import annotations
@@ -50,4 +51,5 @@ class AttentionFusion(nn.Module):
     def forward(self, xs: Sequence[Tensor], masks: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
         attention = self.attention(xs)
         low_size = xs[-1].shape[-1]
-        return [apply_patch_attention(attention, x, x.shape[-1] // low_size) for x in xs], list(masks)
+        out = [apply_patch_attention(attention, x, x.shape[-1] // low_size) for x in xs]
+        return out, [torch.ones_like(mask) for mask in masks]

@@ -1,0 +1,185 @@
+"""``PRFNModule``: the GAN training loop of paper §4.4 with Lightning's manual optimisation.
+
+One training step is a discriminator update (eq. 13) followed by a generator update
+(eq. 11, 12, 14, 15). The generator and discriminator are built here from plain keyword
+arguments, so a checkpoint carries the architecture it needs (``hparams``) and refuses to load
+into another one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor
+from torchmetrics import MetricCollection
+from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
+from torchvision.utils import make_grid, save_image
+
+from .. import losses
+from ..eval.metrics import RelativeL1, composite, quantize
+from ..models import Discriminator, PRFNGenerator
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stops and the last good checkpoint stays."""
+
+
+class PRFNModule(L.LightningModule):
+    """PRFN generator (``net_g``) and discriminator (``net_d``) trained adversarially.
+
+    ``generator`` and ``discriminator`` are the keyword arguments of ``PRFNGenerator`` and
+    ``Discriminator``. Adam for both, lr 1e-4 and β = (0.001, 0.99) as the paper prints them.
+    """
+
+    def __init__(
+        self,
+        generator: dict[str, Any],
+        discriminator: dict[str, Any],
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.001, 0.99),
+        lambda_rec: float = losses.LAMBDA_REC,
+        lambda_mrec: float = losses.LAMBDA_MREC,
+        lambda_adv: float = 1.0,
+        grid_images: int = 4,
+        channels_last: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.automatic_optimization = False
+        self.net_g = PRFNGenerator(**generator)
+        self.net_d = Discriminator(**discriminator)
+        if channels_last:
+            self.net_g.to(memory_format=torch.channels_last)
+            self.net_d.to(memory_format=torch.channels_last)
+        self.val_metrics = MetricCollection(
+            {
+                "rel_l1": RelativeL1(),
+                "psnr": PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3)),
+                "ssim": StructuralSimilarityIndexMeasure(
+                    data_range=1.0, gaussian_kernel=True, sigma=1.5, kernel_size=11
+                ),
+            },
+            prefix="val/",
+        )
+
+    # ------------------------------------------------------------------ the two halves of a step
+
+    def forward_batch(self, batch: dict) -> dict:
+        """Adds ``output`` (a ``GeneratorOutput``) to the batch."""
+        return {**batch, "output": self.net_g(batch["image"], batch["mask"])}
+
+    def discriminator_loss(self, batch: dict) -> tuple[Tensor, dict[str, Tensor]]:
+        """Eq. 13 on real images and detached generator outputs."""
+        real_logits = self.net_d(batch["image"])
+        fake_logits = self.net_d(batch["output"].image.detach())
+        loss = losses.discriminator_adversarial_loss(real_logits, fake_logits)
+        metrics = {
+            "loss_d": loss.detach(),
+            "d_real": torch.sigmoid(real_logits).mean().detach(),
+            "d_fake": torch.sigmoid(fake_logits).mean().detach(),
+        }
+        return loss, metrics
+
+    def generator_loss(self, batch: dict) -> tuple[Tensor, dict[str, Tensor]]:
+        """Eq. 15: λ_rec · eq. 11 + λ_mrec · eq. 12 + λ_adv · eq. 14."""
+        output, image = batch["output"], batch["image"]
+        loss_rec = losses.reconstruction_loss(image, output.image)
+        loss_mrec = losses.multiscale_reconstruction_loss(image, output.side)
+        loss_adv = losses.generator_adversarial_loss(self.net_d(output.image))
+        hp = self.hparams
+        loss = hp.lambda_rec * loss_rec + hp.lambda_mrec * loss_mrec + hp.lambda_adv * loss_adv
+        metrics = {
+            "loss_g": loss.detach(),
+            "loss_rec": loss_rec.detach(),
+            "loss_mrec": loss_mrec.detach(),
+            "loss_adv": loss_adv.detach(),
+        }
+        return loss, metrics
+
+    # ------------------------------------------------------------------ Lightning hooks
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        batch = self.forward_batch(batch)
+
+        self.toggle_optimizer(opt_d)
+        loss_d, metrics_d = self.discriminator_loss(batch)
+        self._check_finite(loss_d, "discriminator")
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(loss_d)
+        # the raw optimiser: Lightning counts every wrapped step, and global_step should count
+        # training steps (one per batch, as the paper's iterations), not G + D steps
+        opt_d.optimizer.step()
+        self.untoggle_optimizer(opt_d)
+
+        self.toggle_optimizer(opt_g)  # net_d's parameters stop requiring grad for this half
+        loss_g, metrics_g = self.generator_loss(batch)
+        self._check_finite(loss_g, "generator")
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(loss_g)
+        opt_g.step()
+        self.untoggle_optimizer(opt_g)
+
+        metrics = {f"train/{k}": v for k, v in {**metrics_g, **metrics_d}.items()}
+        self.log_dict(metrics, prog_bar=False, batch_size=len(batch["image"]))
+        self.log("loss_g", metrics_g["loss_g"], prog_bar=True, logger=False)
+        self.log("loss_d", metrics_d["loss_d"], prog_bar=True, logger=False)
+
+    def _check_finite(self, loss: Tensor, which: str) -> None:
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(f"{which} loss is {loss.item()} at step {self.global_step}")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        image, mask = batch["image"], batch["mask"]
+        output = self.net_g(image, mask).image
+        target, result = quantize(image), quantize(composite(mask, image, output))
+        self._update_metrics(target, result)
+        if batch_idx == 0:
+            self._save_grid(image, mask, output)
+
+    def _update_metrics(self, target: Tensor, result: Tensor) -> None:
+        self.val_metrics["rel_l1"].update(target, result)
+        self.val_metrics["psnr"].update(result, target)
+        self.val_metrics["ssim"].update(result, target)
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_dict(self.val_metrics.compute(), prog_bar=True)
+        self.val_metrics.reset()
+
+    def _save_grid(self, image: Tensor, mask: Tensor, output: Tensor) -> None:
+        """Rows: masked input | output | composite | ground truth, for the first images."""
+        if self.trainer.sanity_checking or not self.trainer.is_global_zero:
+            return
+        n = min(self.hparams.grid_images, len(image))
+        image, mask, output = image[:n], mask[:n], output[:n]
+        masked = torch.where(mask > 0.5, image, torch.zeros_like(image))  # the hole shows grey
+        rows = [masked, output, composite(mask, image, output), image]
+        grid = make_grid(torch.cat([quantize(r) for r in rows]).float().cpu(), nrow=n, padding=2)
+        folder = Path(self.trainer.default_root_dir) / "samples"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"step{self.global_step:06d}.png"
+        save_image(grid, path)
+        for logger in self.loggers:
+            if hasattr(logger, "log_image"):
+                logger.log_image(
+                    "val/samples",
+                    [grid],
+                    step=self.global_step,
+                    caption=["masked | output | composite | ground truth"],
+                )
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        hp = self.hparams
+        opt_g = torch.optim.Adam(self.net_g.parameters(), lr=hp.lr, betas=tuple(hp.betas))
+        opt_d = torch.optim.Adam(self.net_d.parameters(), lr=hp.lr, betas=tuple(hp.betas))
+        return [opt_g, opt_d]
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        saved = checkpoint.get("hyper_parameters", {})
+        for key in ("generator", "discriminator"):
+            before, now = dict(saved.get(key, {})), dict(self.hparams[key])
+            if key in saved and before != now:
+                raise ValueError(f"checkpoint was trained with {key} {before}, this run builds {now}")

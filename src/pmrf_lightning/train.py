@@ -1,0 +1,165 @@
+"""``pmrf-train`` / ``python -m pmrf_lightning.train``: Hydra-composed PRFN training.
+
+    pmrf-train                                           # experiment=sample: CPU, embedded photos
+    pmrf-train experiment=places2 data.root=/data/places365 trainer=ddp
+    pmrf-train -m experiment=sample ablation=full,hrnet,wo_pconv,wo_arf,wo_mrf1,wo_mrf3,wo_mrf5
+
+Each run writes to ``outputs/<experiment>/<ablation>/`` (sweeps: ``multirun/<experiment>/<ablation>``):
+``checkpoints/last.ckpt`` (every ``checkpoint_every_n_steps``), ``checkpoints/best.ckpt`` (lowest
+val rel-ℓ1), ``samples/step*.png`` and the logger's files. Running the same command again resumes
+from ``last.ckpt`` (``ckpt_path=null`` starts afresh). Errors in the set-up print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import hydra
+import lightning as L
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from lightning.fabric.utilities.exceptions import MisconfigurationException
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .config import CONFIG_DIR
+from .data import DatasetLayoutError, SkippedImagesReport, UnreadableImageError
+from .lit import NonFiniteLossError, PRFNModule
+
+# The checkpoint holds the weights after both updates of a step, which is what resuming needs.
+warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
+warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+SUPPORTED_PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true")
+USER_ERRORS = (
+    DatasetLayoutError,
+    UnreadableImageError,
+    NonFiniteLossError,
+    InstantiationException,
+    MisconfigurationException,
+    OmegaConfBaseException,
+    FileNotFoundError,
+    ValueError,
+)
+
+
+def check_setup(cfg: DictConfig) -> None:
+    """Refuse settings this machine or this loop cannot run, with one line."""
+    precision = str(cfg.trainer.get("precision", "32-true"))
+    if precision not in SUPPORTED_PRECISIONS:
+        raise ValueError(
+            f"precision {precision} is not supported; use one of {', '.join(SUPPORTED_PRECISIONS)}"
+        )
+    accelerator = str(cfg.trainer.get("accelerator", "cpu"))
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ValueError(f"trainer.accelerator={accelerator} but no CUDA GPU is visible; use trainer=cpu")
+
+
+def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
+    """``ckpt_path=last`` means this run's own last.ckpt when it exists, else a fresh start."""
+    if ckpt_path != "last":
+        return ckpt_path
+    last = run_dir / "checkpoints" / "last.ckpt"
+    return str(last) if last.is_file() else None
+
+
+def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
+    checkpoints = run_dir / "checkpoints"
+    callbacks = [
+        ModelCheckpoint(
+            dirpath=checkpoints,
+            every_n_train_steps=cfg.checkpoint_every_n_steps,
+            save_top_k=0,
+            save_last=True,
+        ),
+        ModelCheckpoint(
+            dirpath=checkpoints,
+            filename="best",
+            monitor="val/rel_l1",
+            mode="min",
+            save_top_k=1,
+            enable_version_counter=False,
+        ),
+        SkippedImagesReport(),
+    ]
+    if cfg.trainer.get("enable_progress_bar", True):
+        callbacks.append(RichProgressBar())
+    named = cfg.logger._target_.endswith("WandbLogger") and "name" not in cfg.logger
+    extra = {"name": f"{run_dir.parent.name}/{run_dir.name}"} if named else {}
+    logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
+    return instantiate(cfg.trainer, default_root_dir=str(run_dir), logger=logger, callbacks=callbacks)
+
+
+def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
+    """Train as ``cfg`` says, writing into ``run_dir``; returns the finished trainer."""
+    check_setup(cfg)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")  # a wrong root or layout fails here, before anything is built
+    module: PRFNModule = instantiate(cfg.model)
+    if cfg.compile:
+        module.net_g.compile()
+    trainer = build_trainer(cfg, run_dir)
+    trainer.logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=last_checkpoint(run_dir, cfg.ckpt_path))
+    return trainer
+
+
+def report(trainer: L.Trainer, run_dir: Path) -> None:
+    samples = sorted((run_dir / "samples").glob("*.png"))
+    checkpoints = ", ".join(path.name for path in sorted((run_dir / "checkpoints").glob("*.ckpt"))) or "none"
+    lines = [
+        f"run directory:   {run_dir}",
+        f"checkpoints:     {run_dir / 'checkpoints'} ({checkpoints})",
+        f"latest samples:  {samples[-1] if samples else 'none yet'}",
+        f"training steps:  {trainer.global_step}",
+    ]
+    if (run_dir / "wandb").is_dir():
+        lines.append(f"W&B (offline):   wandb sync {run_dir / 'wandb'}/offline-run-*")
+    print("\n".join(lines))
+
+
+def check_group_choices(arguments: list[str]) -> None:
+    """One line for an unknown ``group=option`` (Hydra's own message spans a dozen lines)."""
+    for argument in arguments:
+        group, _, options = argument.partition("=")
+        group = group.split("@")[0].lstrip("+~")
+        folder = CONFIG_DIR / group
+        if not options or "." in group or not folder.is_dir():
+            continue
+        known = sorted(path.stem for path in folder.glob("*.yaml"))
+        for option in options.split(","):
+            if option not in known:
+                raise ValueError(f"unknown {group} {option!r}; choose one of {', '.join(known)}")
+
+
+def cli() -> None:
+    """Console entry point: checks config group names, then runs the Hydra app."""
+    try:
+        check_group_choices(sys.argv[1:])
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    main()
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        trainer = train(cfg, run_dir)
+    except USER_ERRORS as error:
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+        sys.exit(1)
+    if trainer.is_global_zero:
+        report(trainer, run_dir)
+
+
+if __name__ == "__main__":
+    cli()

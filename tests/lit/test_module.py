@@ -1,0 +1,124 @@
+"""The GAN step of PRFNModule: both networks learn, the generator half leaves net_d alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
+
+from pmrf_lightning.data import InpaintingDataModule
+from pmrf_lightning.lit import NonFiniteLossError, PRFNModule
+
+SMALL_G = dict(width=4, blocks_per_stage=1)
+SMALL_D = dict(width=4)
+
+
+def tiny_data() -> InpaintingDataModule:
+    return InpaintingDataModule("sample", image_size=64, batch_size=2, num_workers=0)
+
+
+def run_steps(module: L.LightningModule, tmp_path: Path, steps: int = 1, **trainer_kwargs) -> L.Trainer:
+    trainer = L.Trainer(
+        accelerator="cpu", max_steps=steps, limit_val_batches=1, num_sanity_val_steps=0, logger=False,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        default_root_dir=tmp_path, **trainer_kwargs,
+    )  # fmt: skip
+    trainer.fit(module, datamodule=tiny_data())
+    return trainer
+
+
+def snapshot(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in net.named_parameters()}
+
+
+def changed(before: dict[str, torch.Tensor], net: torch.nn.Module) -> bool:
+    return any(not torch.equal(before[name], p) for name, p in net.named_parameters())
+
+
+def test_one_step_updates_both_networks_and_counts_one_global_step(tmp_path: Path) -> None:
+    module = PRFNModule(SMALL_G, SMALL_D)
+    before_g, before_d = snapshot(module.net_g), snapshot(module.net_d)
+    trainer = run_steps(module, tmp_path)
+    assert changed(before_g, module.net_g) and changed(before_d, module.net_d)
+    assert trainer.global_step == 1
+
+
+class FrozenDiscriminatorLR(L.Callback):
+    """Sets the discriminator's learning rate to 0, so only the generator half can move net_d."""
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        for group in trainer.optimizers[1].param_groups:
+            group["lr"] = 0.0
+
+
+def test_the_generator_half_does_not_touch_the_discriminator(tmp_path: Path) -> None:
+    module = PRFNModule(SMALL_G, SMALL_D)
+    before_g, before_d = snapshot(module.net_g), snapshot(module.net_d)
+    run_steps(module, tmp_path, steps=2, callbacks=[FrozenDiscriminatorLR()])
+    assert changed(before_g, module.net_g)
+    assert not changed(before_d, module.net_d)
+    assert all(p.requires_grad for p in module.net_d.parameters())  # untoggled after the step
+
+
+def test_loss_halves_report_their_terms() -> None:
+    module = PRFNModule(SMALL_G, SMALL_D, lambda_rec=2.0, lambda_mrec=3.0, lambda_adv=0.5)
+    image = torch.rand(2, 3, 64, 64) * 2 - 1
+    mask = torch.ones(2, 1, 64, 64)
+    mask[..., 16:40, 16:40] = 0
+    batch = module.forward_batch({"image": image, "mask": mask})
+    loss_g, metrics_g = module.generator_loss(batch)
+    expected = 2.0 * metrics_g["loss_rec"] + 3.0 * metrics_g["loss_mrec"] + 0.5 * metrics_g["loss_adv"]
+    torch.testing.assert_close(loss_g.detach(), expected)
+    loss_d, metrics_d = module.discriminator_loss(batch)
+    assert loss_d.item() == pytest.approx(metrics_d["loss_d"].item())
+    assert 0 < metrics_d["d_real"] < 1 and 0 < metrics_d["d_fake"] < 1
+
+
+class NaNAtStep(PRFNModule):
+    def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        loss, metrics = super().generator_loss(batch)
+        return (loss * float("nan"), metrics) if self.global_step == 3 else (loss, metrics)
+
+
+def test_a_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
+    checkpoint = ModelCheckpoint(
+        dirpath=tmp_path / "ckpt", every_n_train_steps=2, save_top_k=0, save_last=True
+    )
+    trainer = L.Trainer(
+        accelerator="cpu",
+        max_steps=10,
+        limit_val_batches=0,
+        logger=False,
+        callbacks=[checkpoint],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=tmp_path,
+    )
+    with pytest.raises(NonFiniteLossError, match="generator loss is nan at step 3"):
+        trainer.fit(NaNAtStep(SMALL_G, SMALL_D), datamodule=tiny_data())
+    saved = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=False)
+    assert saved["global_step"] == 2
+    assert all(torch.isfinite(v).all() for v in saved["state_dict"].values() if v.is_floating_point())
+
+
+def test_validation_logs_metrics_and_writes_a_sample_grid(tmp_path: Path) -> None:
+    module = PRFNModule(SMALL_G, SMALL_D, grid_images=2)
+    trainer = run_steps(module, tmp_path, steps=1)
+    trainer.validate(module, datamodule=tiny_data(), verbose=False)
+    metrics = trainer.callback_metrics
+    assert {"val/rel_l1", "val/psnr", "val/ssim"} <= set(metrics)
+    assert 0 < metrics["val/rel_l1"] < 100 and 0 < metrics["val/ssim"] <= 1
+    grids = list((tmp_path / "samples").glob("step*.png"))
+    assert grids
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:
+    trainer = run_steps(PRFNModule(SMALL_G, SMALL_D), tmp_path)
+    trainer.save_checkpoint(tmp_path / "a.ckpt")
+    other = PRFNModule(dict(width=6, blocks_per_stage=1), SMALL_D)
+    trainer = L.Trainer(accelerator="cpu", max_steps=2, logger=False, enable_progress_bar=False)
+    with pytest.raises(ValueError, match="checkpoint was trained with generator"):
+        trainer.fit(other, datamodule=tiny_data(), ckpt_path=tmp_path / "a.ckpt")

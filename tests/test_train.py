@@ -1,0 +1,129 @@
+"""pmrf-train end to end: every ablation, kill and resume, two-process DDP, and bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from pmrf_lightning.config import ablation_names, compose_config
+from pmrf_lightning.nn import AttentionFusion, PartialConv2d
+from pmrf_lightning.train import train
+
+TINY = [
+    "logger=csv",
+    "model.generator.width=4",
+    "model.generator.blocks_per_stage=1",
+    "model.discriminator.width=4",
+    "data.image_size=64",
+    "data.batch_size=2",
+    "data.num_workers=0",
+    "trainer.enable_progress_bar=false",
+]
+TABLE2 = ["full", "hrnet", "wo_pconv", "wo_arf", "wo_mrf1", "wo_mrf3", "wo_mrf5"]
+
+
+def run_cli(*overrides: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pmrf_lightning.train", *TINY, *overrides]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=cli_env())
+
+
+def cli_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+
+
+@pytest.mark.parametrize("ablation", TABLE2)
+def test_fast_dev_run_of_every_ablation(ablation: str, tmp_path: Path) -> None:
+    cfg = compose_config("train", [*TINY, f"ablation={ablation}", "+trainer.fast_dev_run=1"])
+    trainer = train(cfg, tmp_path)
+    net = trainer.lightning_module.net_g
+    assert trainer.global_step == 1
+    assert any(isinstance(m, PartialConv2d) for m in net.modules()) == (ablation not in ("hrnet", "wo_pconv"))
+    assert any(isinstance(m, AttentionFusion) for m in net.modules()) == (ablation not in ("hrnet", "wo_arf"))
+
+
+def test_the_sweep_composes_all_seven_table2_ablations() -> None:
+    assert set(TABLE2) <= set(ablation_names())
+    removed = {
+        name: compose_config("train", [f"ablation={name}"]).model.generator.removed_fusions for name in TABLE2
+    }
+    assert removed == {
+        "full": 0,
+        "hrnet": 0,
+        "wo_pconv": 0,
+        "wo_arf": 0,
+        "wo_mrf1": 1,
+        "wo_mrf3": 3,
+        "wo_mrf5": 5,
+    }
+
+
+def checkpoint_step(path: Path) -> int:
+    return torch.load(path, map_location="cpu", weights_only=False)["global_step"]
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path: Path) -> None:
+    run = ["checkpoint_every_n_steps=2", "trainer.val_check_interval=1000", "trainer.limit_val_batches=1",
+           f"hydra.run.dir={tmp_path}"]  # fmt: skip
+    command = [sys.executable, "-m", "pmrf_lightning.train", *TINY, *run, "trainer.max_steps=1000"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env())
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline:
+            if last.is_file() and checkpoint_step(last) >= 4:
+                break
+            time.sleep(0.5)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    killed_at = checkpoint_step(last)
+    assert killed_at >= 4
+    saved = torch.load(last, map_location="cpu", weights_only=False)
+    assert len(saved["optimizer_states"]) == 2  # generator and discriminator Adam states
+
+    result = run_cli(*run, f"trainer.max_steps={killed_at + 4}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert checkpoint_step(last) == killed_at + 4
+    assert f"training steps:  {killed_at + 4}" in result.stdout
+
+
+def test_two_process_cpu_ddp(tmp_path: Path) -> None:
+    result = run_cli(
+        "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "trainer.precision=32-true",
+        "trainer.max_steps=3", "trainer.val_check_interval=3", "trainer.limit_val_batches=1",
+        f"hydra.run.dir={tmp_path}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert checkpoint_step(tmp_path / "checkpoints" / "last.ckpt") == 3
+    assert "training steps:  3" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["experiment=imagenet"], "experiment"),
+        (["ablation=wo_everything"], "ablation"),
+        (["data=celeba"], "data.root"),
+        (["data=celeba", "data.root=/nonexistent/celeba"], "img_align_celeba"),
+        (["trainer=gpu"], "no CUDA GPU"),
+        (["trainer.precision=16-mixed"], "precision 16-mixed is not supported"),
+        (["+model.generator.atention=false"], "unexpected keyword argument"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
+    overrides: list[str], message: str, tmp_path: Path
+) -> None:
+    if overrides == ["trainer=gpu"] and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    result = run_cli(*overrides, f"hydra.run.dir={tmp_path}", timeout=120)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3
