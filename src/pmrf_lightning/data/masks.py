@@ -183,13 +183,18 @@ class MaskFiles:
     """Masks read from files: the NVIDIA irregular mask set, or a frozen set written by ``pmrf-masks``.
 
     Without ``augment`` (evaluation) image ``i`` gets file ``i mod n``, so the pairing is fixed;
-    with it (training) a file is drawn from ``rng`` and flipped / rotated by a multiple of 90°.
+    files are taken in turn from each sub-folder (first file of every folder, then the second …),
+    so a ``pmrf-masks`` set spreads even a small dataset over all six buckets. With ``augment``
+    (training) a file is drawn from ``rng`` and flipped / rotated by a multiple of 90°.
     A file whose size differs from the image is resized with nearest neighbour; a file without
     hole is returned as it is (the image then trains only on its reconstruction terms).
     """
 
     def __init__(self, root: str | Path, hole: Hole = "white", augment: bool = False) -> None:
-        self.files = list_mask_files(root)
+        files = list_mask_files(root)
+        rank = {path: i for folder in {p.parent for p in files}
+                for i, path in enumerate(sorted(p for p in files if p.parent == folder))}  # fmt: skip
+        self.files = sorted(files, key=lambda path: (rank[path], str(path.parent)))
         self.hole = hole
         self.augment = augment
 

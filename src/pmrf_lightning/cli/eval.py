@@ -1,0 +1,128 @@
+"""``pmrf-eval``: Table 1 per hole-ratio bucket for a checkpoint or a baseline; Table 2 for a sweep.
+
+    pmrf-eval checkpoint=PATH data=sample fid=false
+    pmrf-eval baseline=telea data=sample fid=false          # telea | ns | biharmonic | mean
+    pmrf-eval sweep=multirun/sample data=sample fid=false   # Table 2 beside the paper's
+    pmrf-eval checkpoint=PATH data=places2 data.root=/data/places365 split=test \\
+        masks@data.eval_masks=frozen data.eval_masks.root=masks/eval256 fid.weights=/path/inception.pth
+
+Writes ``table.md``, ``scores.json`` (summary and every image) and ``scores.csv`` into the run
+folder. Errors in the set-up print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import hydra
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+from torch.utils.data import DataLoader
+
+from ..config import CONFIG_DIR
+from ..data import DatasetLayoutError
+from ..eval.baselines import BASELINES, Inpainter
+from ..eval.evaluate import evaluate
+from ..eval.fid import inception_features
+from ..eval.tables import table1, table2
+from ..lit import load_generator
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device=cuda but no CUDA GPU is visible")
+    return torch.device(name)
+
+
+def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device) -> Inpainter:
+    if (checkpoint is None) == (baseline is None):
+        raise ValueError("give exactly one of checkpoint=PATH, baseline=NAME or sweep=DIR")
+    if baseline is not None:
+        if baseline not in BASELINES:
+            raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+        return BASELINES[baseline]
+    generator = load_generator(checkpoint).to(device)
+    return lambda image, mask: generator(image, mask).image
+
+
+def score(cfg: DictConfig, inpaint: Inpainter, device: torch.device, out: Path) -> dict:
+    datamodule = instantiate(cfg.data)
+    dataset = datamodule._make(cfg.split)
+    if cfg.limit is not None:
+        dataset = torch.utils.data.Subset(dataset, range(min(cfg.limit, len(dataset))))
+    loader = DataLoader(dataset, batch_size=datamodule.eval_batch_size, num_workers=datamodule.num_workers)
+    features = None if cfg.fid is False or cfg.fid is None else inception_features(cfg.fid.weights).to(device)
+    image_dir = out / "composites" if cfg.save_images else None
+    if image_dir is not None:
+        image_dir.mkdir(parents=True, exist_ok=True)
+    files = datamodule.files(cfg.split)
+    records, summary = evaluate(inpaint, loader, files, device, features, image_dir, total=len(loader))
+    write_scores(out, records, summary)
+    return summary
+
+
+def write_scores(out: Path, records: list[dict], summary: dict) -> None:
+    (out / "scores.json").write_text(json.dumps({"summary": summary, "images": records}, indent=1))
+    with open(out / "scores.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]) if records else ["index"])
+        writer.writeheader()
+        writer.writerows(records)
+
+
+def sweep_runs(folder: Path) -> dict[str, Path]:
+    """ablation name -> its best (else last) checkpoint, for every run folder of a sweep."""
+    runs = {}
+    for run in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for name in ("best.ckpt", "last.ckpt"):
+            if (run / "checkpoints" / name).is_file():
+                runs[run.name] = run / "checkpoints" / name
+                break
+    if not runs:
+        raise ValueError(f"no run with checkpoints/best.ckpt or last.ckpt under {folder}")
+    return runs
+
+
+def run(cfg: DictConfig, out: Path) -> str:
+    device = pick_device(cfg.device)
+    if cfg.sweep is not None:
+        averages = {}
+        for name, checkpoint in sweep_runs(Path(cfg.sweep).expanduser()).items():
+            folder = out / name
+            folder.mkdir(parents=True, exist_ok=True)
+            summary = score(cfg, inpainter(str(checkpoint), None, device), device, folder)
+            (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint})"))
+            averages[name] = summary["Ave"]
+        text = table2(averages)
+    else:
+        what = cfg.baseline or cfg.checkpoint
+        summary = score(cfg, inpainter(cfg.checkpoint, cfg.baseline, device), device, out)
+        text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
+        if summary["outside"]["n"]:
+            outside = summary["outside"]["n"]
+            text += f"\n\n{outside} image(s) with no hole or more than 60 % hole are not in the table."
+    (out / "table.md").write_text(text + "\n")
+    return text
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="eval", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        text = run(cfg, out)
+    except (ValueError, FileNotFoundError, DatasetLayoutError, OmegaConfBaseException) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(text)
+    print(f"\nscores: {out / 'scores.json'}, {out / 'scores.csv'}; table: {out / 'table.md'}")
+
+
+if __name__ == "__main__":
+    main()
