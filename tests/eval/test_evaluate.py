@@ -175,3 +175,18 @@ def test_frozen_sets_spread_small_datasets_over_all_buckets(tmp_path: Path) -> N
     frozen = MaskFiles(tmp_path / "m")
     buckets = [mask_ratio_bucket(frozen.get(i, (32, 32), random.Random(0))) for i in range(6)]
     assert buckets == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_sweep_gives_table2_beside_the_paper(tmp_path: Path, photo_folder: Path) -> None:
+    from pmrf_lightning.cli.eval import run
+    from pmrf_lightning.config import compose_config
+
+    for name in ("full", "hrnet"):
+        (tmp_path / "sweep" / name / "checkpoints").mkdir(parents=True)
+        trained_checkpoint(tmp_path).rename(tmp_path / "sweep" / name / "checkpoints" / "best.ckpt")
+    overrides = [f"sweep={tmp_path / 'sweep'}", "fid=false", "data=folder", f"data.root={photo_folder}",
+                 "data.image_size=64", "data.num_workers=0"]  # fmt: skip
+    text = run(compose_config("eval", overrides), tmp_path / "out")
+    assert "| full |" in text and "3.54 / 0.841 / 25.475 / 6.98" in text
+    assert "| hrnet |" in text and "3.81 / 0.831 / 24.866 / 10.49" in text
+    assert (tmp_path / "out" / "full" / "table.md").is_file() and (tmp_path / "out" / "table.md").is_file()
