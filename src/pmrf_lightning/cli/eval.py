@@ -55,7 +55,8 @@ def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device
 
 def score(cfg: DictConfig, inpaint: Inpainter, device: torch.device, out: Path) -> dict:
     datamodule = instantiate(cfg.data)
-    dataset = datamodule._make(cfg.split)
+    dataset = datamodule.make_dataset(cfg.split)
+    files = dataset.files
     if cfg.limit is not None:
         dataset = torch.utils.data.Subset(dataset, range(min(cfg.limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=datamodule.eval_batch_size, num_workers=datamodule.num_workers)
@@ -63,7 +64,6 @@ def score(cfg: DictConfig, inpaint: Inpainter, device: torch.device, out: Path) 
     image_dir = out / "composites" if cfg.save_images else None
     if image_dir is not None:
         image_dir.mkdir(parents=True, exist_ok=True)
-    files = datamodule.files(cfg.split)
     records, summary = evaluate(inpaint, loader, files, device, features, image_dir, total=len(loader))
     write_scores(out, records, summary)
     return summary

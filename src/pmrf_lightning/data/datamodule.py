@@ -57,7 +57,8 @@ class InpaintingDataModule(L.LightningDataModule):
         """The image files of a split (raises ``DatasetLayoutError`` with the expected layout)."""
         return dataset_files(self.dataset, self.root, split, self.list_file)
 
-    def _make(self, split: Split) -> InpaintingDataset:
+    def make_dataset(self, split: Split) -> InpaintingDataset:
+        """The dataset of one split: training crops and masks for "train", fixed ones otherwise."""
         train = split == "train"
         return InpaintingDataset(
             self.files(split),
@@ -74,7 +75,7 @@ class InpaintingDataModule(L.LightningDataModule):
         ]
         for split in splits:
             if split not in self.datasets:
-                self.datasets[split] = self._make(split)
+                self.datasets[split] = self.make_dataset(split)
         train = self.datasets.get("train")
         if train is not None and len(train) < self.batch_size:
             rank_zero_warn(f"{len(train)} training images is fewer than one batch of {self.batch_size}")
