@@ -5,3 +5,12 @@ float (B, 1, H, W) with 1 = known pixel and 0 = hole.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``pmrf_lightning.inpaint`` without importing torch at package import."""
+    if name == "inpaint":
+        from .inference import inpaint
+
+        return inpaint
+    raise AttributeError(f"module 'pmrf_lightning' has no attribute {name!r}")

@@ -1,0 +1,154 @@
+"""Inference for people: strategies keep known pixels bit-exact; bad input is one line; the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import pmrf_lightning
+from pmrf_lightning.cli.inpaint import main as inpaint_main
+from pmrf_lightning.inference import STRATEGIES, InpaintingInputError, as_hole_array, inpaint
+from pmrf_lightning.models import PRFNGenerator
+
+
+@pytest.fixture(scope="module")
+def model() -> PRFNGenerator:
+    torch.manual_seed(0)
+    return PRFNGenerator(width=4, blocks_per_stage=1).eval()
+
+
+def photo(height: int = 90, width: int = 100, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    coarse = Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8))
+    return np.asarray(coarse.resize((width, height), Image.BICUBIC))
+
+
+def two_holes(height: int = 90, width: int = 100) -> np.ndarray:
+    mask = np.zeros((height, width), np.uint8)
+    mask[10:30, 15:40] = 255
+    mask[55:80, 60:95] = 255
+    return mask
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_strategy_keeps_known_pixels_bit_exact(strategy: str, model: PRFNGenerator) -> None:
+    image, mask = photo(), two_holes()
+    result = np.asarray(
+        inpaint(image, mask, model, strategy=strategy, device="cpu", size=64, resize_limit=48)
+    )
+    assert result.shape == image.shape and result.dtype == np.uint8
+    known = mask == 0
+    assert np.array_equal(result[known], image[known])
+    assert not np.array_equal(result[~known], image[~known])
+
+
+def test_the_package_exposes_inpaint(model: PRFNGenerator) -> None:
+    result = pmrf_lightning.inpaint(
+        Image.fromarray(photo()), Image.fromarray(two_holes()), model, device="cpu"
+    )
+    assert isinstance(result, Image.Image) and result.size == (100, 90)
+
+
+def test_a_mask_without_hole_returns_the_image_and_an_all_hole_mask_runs(model: PRFNGenerator) -> None:
+    image = photo()
+    assert np.array_equal(
+        np.asarray(inpaint(image, np.zeros((90, 100), np.uint8), model, device="cpu")), image
+    )
+    full = np.asarray(
+        inpaint(image, np.full((90, 100), 255, np.uint8), model, strategy="original", device="cpu")
+    )
+    assert full.shape == image.shape
+
+
+def test_mask_threshold_and_polarity() -> None:
+    grey = np.array([[0, 100, 127, 128, 255]], np.uint8)
+    assert as_hole_array(grey).tolist() == [[False, False, False, True, True]]
+    assert as_hole_array(grey, "black").tolist() == [[True, True, True, False, False]]
+    assert as_hole_array(np.array([[0.2, 0.7]])).tolist() == [[False, True]]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        photo()[..., 0],
+        np.dstack([photo(), np.full((90, 100), 255, np.uint8)]),
+        photo().astype(np.uint16) * 257,
+    ],
+    ids=["grey", "rgba", "16-bit"],
+)
+def test_grey_rgba_and_16_bit_inputs(image: np.ndarray, model: PRFNGenerator) -> None:
+    result = np.asarray(inpaint(image, two_holes(), model, device="cpu"))
+    assert result.shape == (90, 100, 3)
+
+
+@pytest.mark.parametrize(
+    ("image", "mask", "message"),
+    [
+        (photo(), two_holes(80, 100), "mask is 100x80 but image is 100x90"),
+        (photo(1, 1), np.full((1, 1), 255, np.uint8), "need 8+ pixels"),
+        (photo(), np.zeros((90, 100, 2, 2)), "2-D image"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(image, mask, message: str, model: PRFNGenerator) -> None:
+    with pytest.raises(InpaintingInputError, match=re.escape(message)) as error:
+        inpaint(image, mask, model, device="cpu")
+    assert "\n" not in str(error.value)
+    with pytest.raises(InpaintingInputError, match="strategy"):
+        inpaint(photo(), two_holes(), model, strategy="magic")
+
+
+def test_without_a_shipped_model_the_message_says_what_to_do() -> None:
+    with pytest.raises(FileNotFoundError, match="no shipped model"):
+        inpaint(photo(), two_holes())
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path, model: PRFNGenerator) -> Path:
+    path = tmp_path / "model.ckpt"
+    state = {f"net_g.{k}": v for k, v in model.state_dict().items()}
+    torch.save(
+        {"hyper_parameters": {"generator": {"width": 4, "blocks_per_stage": 1}}, "state_dict": state}, path
+    )
+    return path
+
+
+def test_cli_single_image(tmp_path: Path, checkpoint: Path) -> None:
+    Image.fromarray(photo()).save(tmp_path / "photo.jpg")
+    Image.fromarray(two_holes()).save(tmp_path / "mask.png")
+    argv = ["--image", str(tmp_path / "photo.jpg"), "--mask", str(tmp_path / "mask.png")]
+    argv += ["--out", str(tmp_path / "out.png"), "--checkpoint", str(checkpoint), "--device", "cpu"]
+    assert inpaint_main(argv) == 0
+    assert Image.open(tmp_path / "out.png").size == (100, 90)
+
+
+def test_cli_folder_mode_reports_failures_and_finishes_the_rest(
+    tmp_path: Path, checkpoint: Path, capsys: pytest.CaptureFixture
+) -> None:
+    images, masks, out = tmp_path / "images", tmp_path / "masks", tmp_path / "out"
+    images.mkdir(), masks.mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(photo(seed=ord(name))).save(images / f"{name}.jpg")
+    (images / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    Image.fromarray(two_holes()).save(masks / "a.png")
+    Image.fromarray(two_holes(80, 100)).save(masks / "b.png")  # wrong size
+    Image.fromarray(two_holes()).save(masks / "broken.png")  # c has no mask
+    argv = ["--images", str(images), "--masks", str(masks), "--out", str(out)]
+    argv += ["--checkpoint", str(checkpoint), "--device", "cpu"]
+    assert inpaint_main(argv) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["a.png"]  # nothing half-written for the failures
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3 and any("b.jpg" in e and "100x80" in e for e in errors)
+    assert any("no mask named c" in e for e in errors) and any("broken.jpg" in e for e in errors)
+
+
+def test_cli_without_model_or_with_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    argv = ["--image", "x.jpg", "--mask", "m.png", "--out", str(tmp_path / "o.png")]
+    assert inpaint_main(argv) == 1
+    assert "no shipped model" in capsys.readouterr().err
+    assert inpaint_main(["--image", "x.jpg", "--out", "o.png"]) == 2
+    assert not (tmp_path / "o.png").exists()
