@@ -25,9 +25,14 @@ def apply_patch_attention(attention: Tensor, x: Tensor, patch: int) -> Tensor:
 
     attention (B, N, N) with rows summing to 1; x (B, C, H, W) with (H / patch) · (W / patch) = N.
     """
-    patches = F.unfold(x, patch, stride=patch)  # (B, C·patch², N), column j = p_j
+    batch, channels, height, width = x.shape
+    rows, columns = height // patch, width // patch
+    # non-overlapping patches as columns (B, C·patch², N), ordered as F.unfold would order them
+    patches = x.reshape(batch, channels, rows, patch, columns, patch).permute(0, 1, 3, 5, 2, 4)
+    patches = patches.reshape(batch, channels * patch * patch, rows * columns)
     mixed = torch.bmm(patches, attention.transpose(1, 2))  # column i = Σ_j a_ij p_j
-    return F.fold(mixed, x.shape[-2:], patch, stride=patch) + x
+    mixed = mixed.reshape(batch, channels, patch, patch, rows, columns).permute(0, 1, 4, 2, 5, 3)
+    return mixed.reshape(batch, channels, height, width) + x
 
 
 class AttentionFusion(nn.Module):

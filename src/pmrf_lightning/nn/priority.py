@@ -50,7 +50,7 @@ def border_normal(mask: Tensor) -> Tensor:
     from the border.
     """
     gradient = spatial_gradient(mask, mode="sobel")[:, 0]
-    length = torch.hypot(gradient[:, :1], gradient[:, 1:])  # faster than F.normalize on CPU
+    length = gradient.square().sum(dim=1, keepdim=True).sqrt()  # faster than F.normalize on CPU
     return gradient / length.clamp_min(_EPS)
 
 
@@ -74,11 +74,17 @@ def contour_striking(feature: Tensor, mask: Tensor, kernel_size: int = 3) -> Ten
     The normal is the one at the window's centre; the isophote is the one of the window ``p``
     (of side ``kernel_size``) that strikes that normal hardest.
     """
-    batch, _, height, width = feature.shape
-    normal = border_normal(mask).unsqueeze(2)  # (B, 2, 1, H, W)
-    window = F.unfold(isophote(feature, mask), kernel_size, padding=kernel_size // 2)
-    window = window.view(batch, 2, kernel_size * kernel_size, height, width)
-    return (window * normal).sum(dim=1).abs().amax(dim=1, keepdim=True)
+    height, width = feature.shape[-2:]
+    normal = border_normal(mask)
+    radius = kernel_size // 2
+    iso = F.pad(isophote(feature, mask), (radius, radius, radius, radius))
+    strongest = torch.zeros_like(feature)
+    for dy in range(kernel_size):  # the k² offsets of the window, each a whole-image operation
+        for dx in range(kernel_size):
+            shifted = iso[..., dy : dy + height, dx : dx + width]
+            strike = (normal * shifted).sum(dim=1, keepdim=True).abs()
+            strongest = torch.maximum(strongest, strike)
+    return strongest
 
 
 def contextual_residue(feature: Tensor, mask: Tensor) -> Tensor:
