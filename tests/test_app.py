@@ -77,8 +77,8 @@ def test_the_page_renders_in_headless_chromium(served, tmp_path: Path) -> None:
     shot = tmp_path / "page.png"
     command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900", "--virtual-time-budget=8000",
-               f"--screenshot={shot}", url]  # fmt: skip
+               f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900",
+               "--virtual-time-budget=8000", f"--screenshot={shot}", url]  # fmt: skip
     subprocess.run(command, capture_output=True, timeout=120)
     page = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
     assert page.shape == (900, 1200) and page.std() > 10  # not a blank page

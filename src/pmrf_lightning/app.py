@@ -24,11 +24,12 @@ def painted_hole(editor: dict | None) -> np.ndarray | None:
     if not editor or not editor.get("layers"):
         return None
     layers = [np.asarray(layer) for layer in editor["layers"] if layer is not None]
-    alpha = [layer[..., 3] if layer.ndim == 3 and layer.shape[2] == 4 else layer.max(axis=-1) for layer in layers]
-    hole = np.zeros_like(alpha[0], dtype=bool) if alpha else None
-    for a in alpha:
-        hole |= a > 0
-    return None if hole is None or not hole.any() else hole.astype(np.uint8) * 255
+    painted = [
+        (layer[..., 3] if layer.ndim == 3 and layer.shape[2] == 4 else layer.max(axis=-1)) > 0
+        for layer in layers
+    ]
+    hole = np.any(painted, axis=0) if painted else None
+    return hole.astype(np.uint8) * 255 if hole is not None and hole.any() else None
 
 
 def make_handler(checkpoint: Path | None, device: str):
@@ -57,23 +58,29 @@ def make_handler(checkpoint: Path | None, device: str):
 
 def build_app(checkpoint: Path | None = None, device: str = "auto") -> gr.Blocks:
     with gr.Blocks(title="PRFN inpainting") as app:
-        gr.Markdown("## Remove objects with PRFN\nPaint over what to remove (or upload a mask, white = hole).")
+        gr.Markdown(
+            "## Remove objects with PRFN\nPaint over what to remove, or upload a mask (white = hole)."
+        )
         with gr.Row():
             editor = gr.ImageEditor(
                 label="Photo", type="numpy", sources=["upload", "clipboard"], layers=False, transforms=(),
                 brush=gr.Brush(colors=["#ff3366"], default_size=24, color_mode="fixed"),
             )  # fmt: skip
-            mask = gr.Image(label="Mask (optional, white = hole)", type="numpy", image_mode="L", sources=["upload"])
+            mask = gr.Image(
+                label="Mask (optional, white = hole)", type="numpy", image_mode="L", sources=["upload"]
+            )
         strategy = gr.Radio(list(STRATEGIES), value="crop", label="Strategy for large photos")
         button = gr.Button("Inpaint", variant="primary")
         result = gr.Image(label="Result", type="pil", format="png", interactive=False)
         status = gr.Markdown()
-        button.click(make_handler(checkpoint, device), [editor, mask, strategy], [result, status], api_name="inpaint")
+        handler = make_handler(checkpoint, device)
+        button.click(handler, [editor, mask, strategy], [result, status], api_name="inpaint")
     return app
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     parser.add_argument("--port", type=int, default=7860)
