@@ -9,14 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 gr = pytest.importorskip("gradio")
 from gradio_client import Client, handle_file  # noqa: E402
 
 from pmrf_lightning.app import build_app, painted_hole  # noqa: E402
-from pmrf_lightning.models import PRFNGenerator  # noqa: E402
 
 
 def free_port() -> int:
@@ -26,16 +24,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
+def served(tmp_path_factory: pytest.TempPathFactory, tiny_generator, save_tiny_checkpoint):
     folder = tmp_path_factory.mktemp("app")
-    torch.manual_seed(0)
-    model = PRFNGenerator(width=4, blocks_per_stage=1)
-    state = {f"net_g.{k}": v for k, v in model.state_dict().items()}
-    checkpoint = folder / "m.ckpt"
-    torch.save(
-        {"hyper_parameters": {"generator": {"width": 4, "blocks_per_stage": 1}}, "state_dict": state},
-        checkpoint,
-    )
+    checkpoint = save_tiny_checkpoint(tiny_generator, folder / "m.ckpt")
     rng = np.random.default_rng(0)
     photo = np.asarray(Image.fromarray(rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)).resize((96, 80)))
     Image.fromarray(photo).save(folder / "photo.png")

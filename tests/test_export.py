@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from pmrf_lightning.cli.export import ExportableGenerator, example_inputs, export, main, max_difference
 from pmrf_lightning.models import PRFNGenerator
 
 
 @pytest.fixture(scope="module")
-def generator() -> PRFNGenerator:
-    torch.manual_seed(0)
-    return PRFNGenerator(width=4, blocks_per_stage=1).eval()
+def generator(tiny_generator: PRFNGenerator) -> PRFNGenerator:
+    return tiny_generator
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("torchscript", ".pt"), ("onnx", ".onnx")])
@@ -30,14 +28,9 @@ def test_the_export_computes_priorities_and_outputs_every_image(generator) -> No
 
 
 def test_cli_from_a_checkpoint_and_its_errors(
-    generator, tmp_path: Path, capsys: pytest.CaptureFixture
+    generator, save_tiny_checkpoint, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    checkpoint = tmp_path / "m.ckpt"
-    state = {f"net_g.{k}": v for k, v in generator.state_dict().items()}
-    torch.save(
-        {"hyper_parameters": {"generator": {"width": 4, "blocks_per_stage": 1}}, "state_dict": state},
-        checkpoint,
-    )
+    checkpoint = save_tiny_checkpoint(generator, tmp_path / "m.ckpt")
     out = tmp_path / "m.pt"
     assert (
         main(["--checkpoint", str(checkpoint), "--format", "torchscript", "--out", str(out), "--size", "64"])

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import pmrf_lightning
@@ -17,9 +16,8 @@ from pmrf_lightning.models import PRFNGenerator
 
 
 @pytest.fixture(scope="module")
-def model() -> PRFNGenerator:
-    torch.manual_seed(0)
-    return PRFNGenerator(width=4, blocks_per_stage=1).eval()
+def model(tiny_generator: PRFNGenerator) -> PRFNGenerator:
+    return tiny_generator
 
 
 def photo(height: int = 90, width: int = 100, seed: int = 0) -> np.ndarray:
@@ -108,13 +106,8 @@ def test_without_a_shipped_model_the_message_says_what_to_do() -> None:
 
 
 @pytest.fixture
-def checkpoint(tmp_path: Path, model: PRFNGenerator) -> Path:
-    path = tmp_path / "model.ckpt"
-    state = {f"net_g.{k}": v for k, v in model.state_dict().items()}
-    torch.save(
-        {"hyper_parameters": {"generator": {"width": 4, "blocks_per_stage": 1}}, "state_dict": state}, path
-    )
-    return path
+def checkpoint(tmp_path: Path, model: PRFNGenerator, save_tiny_checkpoint) -> Path:
+    return save_tiny_checkpoint(model, tmp_path / "model.ckpt")
 
 
 def test_cli_single_image(tmp_path: Path, checkpoint: Path) -> None:
