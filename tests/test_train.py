@@ -127,3 +127,9 @@ def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_bf16_autocast_and_channels_last_train_a_step(tmp_path: Path) -> None:
+    overrides = [*TINY, "+trainer.fast_dev_run=1", "trainer.precision=bf16-mixed", "model.channels_last=true"]
+    trainer = train(compose_config("train", overrides), tmp_path)
+    assert trainer.global_step == 1 and trainer.precision == "bf16-mixed"
