@@ -31,15 +31,8 @@ from ..eval.baselines import BASELINES, Inpainter
 from ..eval.evaluate import evaluate
 from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
+from ..inference import pick_device
 from ..lit import load_generator
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device=cuda but no CUDA GPU is visible")
-    return torch.device(name)
 
 
 def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device) -> Inpainter:
