@@ -46,7 +46,8 @@ def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device
     return lambda image, mask: generator(image, mask).image
 
 
-def score(cfg: DictConfig, inpaint: Inpainter, device: torch.device, out: Path) -> dict:
+def prepare(cfg: DictConfig, device: torch.device) -> tuple[DataLoader, list[Path], torch.nn.Module | None]:
+    """The loader, its files and the FID features: built once, shared by every run of a sweep."""
     datamodule = instantiate(cfg.data)
     dataset = datamodule.make_dataset(cfg.split)
     files = dataset.files
@@ -54,6 +55,11 @@ def score(cfg: DictConfig, inpaint: Inpainter, device: torch.device, out: Path) 
         dataset = torch.utils.data.Subset(dataset, range(min(cfg.limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=datamodule.eval_batch_size, num_workers=datamodule.num_workers)
     features = None if cfg.fid is False or cfg.fid is None else inception_features(cfg.fid.weights).to(device)
+    return loader, files, features
+
+
+def score(cfg: DictConfig, inpaint: Inpainter, prepared: tuple, device: torch.device, out: Path) -> dict:
+    loader, files, features = prepared
     image_dir = out / "composites" if cfg.save_images else None
     if image_dir is not None:
         image_dir.mkdir(parents=True, exist_ok=True)
@@ -86,17 +92,20 @@ def sweep_runs(folder: Path) -> dict[str, Path]:
 def run(cfg: DictConfig, out: Path) -> str:
     device = pick_device(cfg.device)
     if cfg.sweep is not None:
+        runs = sweep_runs(Path(cfg.sweep).expanduser())
+        prepared = prepare(cfg, device)
         averages = {}
-        for name, checkpoint in sweep_runs(Path(cfg.sweep).expanduser()).items():
+        for name, checkpoint in runs.items():
             folder = out / name
             folder.mkdir(parents=True, exist_ok=True)
-            summary = score(cfg, inpainter(str(checkpoint), None, device), device, folder)
+            summary = score(cfg, inpainter(str(checkpoint), None, device), prepared, device, folder)
             (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint})"))
             averages[name] = summary["Ave"]
         text = table2(averages)
     else:
         what = cfg.baseline or cfg.checkpoint
-        summary = score(cfg, inpainter(cfg.checkpoint, cfg.baseline, device), device, out)
+        inpaint = inpainter(cfg.checkpoint, cfg.baseline, device)
+        summary = score(cfg, inpaint, prepare(cfg, device), device, out)
         text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
         if summary["outside"]["n"]:
             outside = summary["outside"]["n"]
