@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: venv train test lint bench sample-data clean
+.PHONY: venv train test lint bench sample-data data-photos clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ bench: $(STAMP)
 
 sample-data: $(STAMP) ## rebuild the embedded photo set from Debian packages (apt-get download)
 	$(PYTHON) tools/build_sample_set.py
+
+data-photos: $(STAMP) ## the bigger training set for experiment=photos_small (data/photos/, ~50 MiB)
+	$(PYTHON) tools/build_sample_set.py --set photos
+	test -d data/photos/masks/val128 || $(VENV)/bin/pmrf-masks --out data/photos/masks/val128 --size 128 --per-bucket 20 --seed 0
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -3,7 +3,7 @@
 import pytest
 from omegaconf import OmegaConf
 
-from pmrf_lightning.config import ablation_arguments, ablation_names, compose_config
+from pmrf_lightning.config import CONFIG_DIR, ablation_arguments, ablation_names, compose_config
 
 
 @pytest.mark.parametrize("name", ablation_names())
@@ -16,3 +16,17 @@ def test_ablation_arguments_match_what_hydra_composes(name: str) -> None:
 def test_unknown_ablation_is_a_one_line_error() -> None:
     with pytest.raises(ValueError, match="unknown ablation 'wo_everything'; choose one of"):
         ablation_arguments("wo_everything")
+
+
+@pytest.mark.parametrize("experiment", ["sample", "photos_small"])
+def test_experiment_overrides_top_level_settings(experiment: str) -> None:
+    own = OmegaConf.load(CONFIG_DIR / "experiment" / f"{experiment}.yaml").checkpoint_every_n_steps
+    composed = compose_config("train", [f"experiment={experiment}"])
+    assert own != OmegaConf.load(CONFIG_DIR / "train.yaml").checkpoint_every_n_steps
+    assert composed.checkpoint_every_n_steps == own
+
+
+def test_command_line_overrides_the_experiment() -> None:
+    composed = compose_config("train", ["experiment=sample", "checkpoint_every_n_steps=7", "ablation=hrnet"])
+    assert composed.checkpoint_every_n_steps == 7
+    assert composed.model.generator.width == 8 and composed.model.generator.partial_conv is False

@@ -1,13 +1,16 @@
-"""Rebuild the embedded ``sample`` dataset: 256² crops of photographs from Debian wallpaper packages.
+"""Build the photo datasets: 256² crops of photographs from Debian packages.
 
-    python tools/build_sample_set.py                      # writes src/pmrf_lightning/data/sample/
-    python tools/build_sample_set.py --crops 40 --out /data/photos   # a bigger set, same photos
+    python tools/build_sample_set.py                  # the embedded `sample` set (src/pmrf_lightning/data/sample/)
+    python tools/build_sample_set.py --set photos     # `make data-photos`: ~3,500 crops in data/photos/
 
 Needs ``apt-get download`` and ``dpkg -x`` (Debian). Only the photographs listed in ``PHOTOS`` are
-used (the packages also hold drawings and abstract art). Whole photographs are held out for
-validation (``VAL_PHOTOS``), so no val crop shares a scene with a train crop. Crops are cut at
-several scales (short side resized to 256–768 px) with a fixed seed; the same packages give the
-same files. ``SOURCES.md`` and the packages' copyright files are written beside the images.
+used (the packages also hold drawings and abstract art); the ``photos`` set cuts more crops from
+them and adds ``EXTRA_PHOTOS`` (Stellarium's photographic landscape panoramas, libjxl's test
+photographs). Whole photographs are held out for validation (``VAL_PHOTOS``, the same in both
+sets), so no val crop shares a scene with a train crop. Crops are cut at several scales (short side
+resized to 256–768 px, never enlarged past the original) with a fixed seed, and only where the photo
+is fully opaque; the same packages give the same files. ``SOURCES.md`` and the packages' copyright
+files are written beside the images.
 
 Never add Debian's ``opencv-doc`` or ``lomiri-wallpapers*`` photos or scikit-image's data here:
 they are reserved for independent evaluation.
@@ -48,7 +51,29 @@ PHOTOS = {
         )
     ],
 }  # fmt: skip
+# only in the bigger `photos` set: package -> (photographs, licence line)
+EXTRA_PHOTOS = {
+    "stellarium-data": (
+        [f"usr/share/stellarium/landscapes/garching/garching-gl{k}.png" for k in range(1, 5)]
+        + [f"usr/share/stellarium/landscapes/hurricane/hurricane{k}.png" for k in range(1, 9)]
+        + ["usr/share/stellarium/landscapes/mars/mars.png"],
+        "see the landscape's landscape.ini author (GPL-2+, copyright-stellarium-data.txt)",
+    ),
+    "libjxl-testdata": (
+        [
+            f"usr/share/libjxl-testdata/external/wesaturate/500px/{name}_srgb8.png"
+            for name in ("cvo9xd_keong_macan", "tmshre_riaphotographs", "u76c0g_bliznaca")
+        ]
+        + ["usr/share/libjxl-testdata/jxl/flower/flower.png"],
+        "wesaturate: CC0; flower: the JPEG XL Project Authors (BSD-3-clause)",
+    ),
+}
 VAL_PHOTOS = {"Storm", "Path", "ColorfulCups"}
+# --set: default output folder, crops per train photograph, crops per val photograph, extra packages
+SETS = {
+    "sample": (DEFAULT_OUT, 13, 13, False),
+    "photos": (REPO / "data" / "photos", 120, 40, True),
+}
 
 
 def download(package: str, workdir: Path) -> tuple[Path, str]:
@@ -63,11 +88,11 @@ def download(package: str, workdir: Path) -> tuple[Path, str]:
     return tree, version
 
 
-def photo_file(tree: Path, entry: str) -> tuple[Path, str, str]:
+def photo_file(tree: Path, entry: str, licence: str) -> tuple[Path, str, str]:
     """The largest image of an entry, its name, and its author/licence line."""
     path = tree / entry
     if path.is_file():
-        return path, path.stem, "see copyright-mate-backgrounds.txt (GPL-2+)"
+        return path, path.stem, licence
     images = sorted((path / "contents" / "images").iterdir(), key=lambda p: p.stat().st_size)
     metadata = json.loads((path / "metadata.json").read_text())["KPlugin"]
     authors = ", ".join(a.get("Name", "?") for a in metadata.get("Authors", []))
@@ -75,16 +100,25 @@ def photo_file(tree: Path, entry: str) -> tuple[Path, str, str]:
 
 
 def crops(photo: Path, count: int, rng: random.Random) -> list[Image.Image]:
+    """``count`` random crops at the scales of ``SHORT_SIDES`` (never enlarging a photo past its
+    original size unless it is smaller than a crop); crops touching transparent pixels are redrawn."""
     with Image.open(photo) as image:
-        image = image.convert("RGB")
+        image = image.convert("RGBA")
+    sides = [s for s in SHORT_SIDES if s <= min(image.size)] or [CROP]
+    scaled = {}
+    for side in sides:
+        scale = side / min(image.size)
+        scaled[side] = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
     out = []
     for k in range(count):
-        short = SHORT_SIDES[k % len(SHORT_SIDES)]
-        scale = short / min(image.size)
-        resized = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
-        left = rng.randint(0, resized.width - CROP)
-        top = rng.randint(0, resized.height - CROP)
-        out.append(resized.crop((left, top, left + CROP, top + CROP)))
+        resized = scaled[sides[k % len(sides)]]
+        for _ in range(100):
+            left = rng.randint(0, resized.width - CROP)
+            top = rng.randint(0, resized.height - CROP)
+            crop = resized.crop((left, top, left + CROP, top + CROP))
+            if crop.getchannel("A").getextrema()[0] == 255:
+                out.append(crop.convert("RGB"))
+                break
     return out
 
 
@@ -92,10 +126,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--crops", type=int, default=13, help="crops per photograph")
+    parser.add_argument("--set", choices=sorted(SETS), default="sample", help="which dataset to build")
+    parser.add_argument("--out", type=Path, help="output folder (default: the set's folder)")
+    parser.add_argument("--crops", type=int, help="crops per train photograph (default: the set's)")
     parser.add_argument("--quality", type=int, default=88, help="JPEG quality")
     args = parser.parse_args()
+    default_out, train_crops, val_crops, extra = SETS[args.set]
+    args.out = args.out or default_out
+    train_crops = args.crops or train_crops
+    packages = {package: (entries, "see copyright-mate-backgrounds.txt (GPL-2+)") for package, entries in PHOTOS.items()}
+    if extra:
+        packages.update(EXTRA_PHOTOS)
+    digits = len(str(max(train_crops, val_crops) - 1))
 
     rng = random.Random(SEED)
     for split in ("train", "val"):
@@ -103,26 +145,26 @@ def main() -> None:
         (args.out / split).mkdir(parents=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for package, entries in PHOTOS.items():
+        for package, (entries, licence) in packages.items():
             tree, version = download(package, Path(tmp))
             copyright_file = tree / "usr" / "share" / "doc" / package / "copyright"
             shutil.copy(copyright_file, args.out / f"copyright-{package}.txt")
             for entry in entries:
-                photo, name, credit = photo_file(tree, entry)
+                photo, name, credit = photo_file(tree, entry, licence)
                 split = "val" if name in VAL_PHOTOS else "train"
-                for k, crop in enumerate(crops(photo, args.crops, rng)):
-                    crop.save(args.out / split / f"{name}_{k:02d}.jpg", quality=args.quality)
-                rows.append(
-                    f"| {name} | {split} | {args.crops} | {package} {version} | /{entry} | {credit} |"
-                )
+                cut = crops(photo, val_crops if split == "val" else train_crops, rng)
+                for k, crop in enumerate(cut):
+                    crop.save(args.out / split / f"{name}_{k:0{digits}d}.jpg", quality=args.quality)
+                rows.append(f"| {name} | {split} | {len(cut)} | {package} {version} | /{entry} | {credit} |")
 
     sources = [
-        "# Sources of the embedded sample set",
+        f"# Sources of the `{args.set}` photo set",
         "",
         f"{CROP}² JPEG crops (quality {args.quality}) of photographs from Debian packages, cut at short",
         f"sides {', '.join(map(str, SHORT_SIDES))} px with seed {SEED} by `tools/build_sample_set.py`.",
-        "The photographs keep their licences (GPL-2+ for mate-backgrounds, LGPL-3 for the Plasma",
-        "wallpapers); the packages' copyright files are beside this file.",
+        "The photographs keep their licences (GPL-2+ for mate-backgrounds and Stellarium, LGPL-3 for the",
+        "Plasma wallpapers, CC0 / BSD-3-clause for libjxl's test photos); the packages' copyright files",
+        "are beside this file.",
         "",
         "| photo | split | crops | package | path in package | author (licence) |",
         "|---|---|---|---|---|---|",
