@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import pmrf_lightning
+from pmrf_lightning import inference
 from pmrf_lightning.cli.inpaint import main as inpaint_main
 from pmrf_lightning.inference import STRATEGIES, InpaintingInputError, as_hole_array, inpaint
 from pmrf_lightning.models import PRFNGenerator
@@ -100,7 +101,18 @@ def test_bad_input_is_a_one_line_error(image, mask, message: str, model: PRFNGen
         inpaint(photo(), two_holes(), model, strategy="magic")
 
 
-def test_without_a_shipped_model_the_message_says_what_to_do() -> None:
+def test_the_shipped_model_is_the_default() -> None:
+    image, mask = photo(), two_holes()
+    result = np.asarray(inpaint(image, mask, device="cpu"))
+    hole = mask > 127
+    assert np.array_equal(result[~hole], image[~hole])
+    assert np.abs(result[hole].astype(int) - image[hole].astype(int)).mean() < 60
+
+
+def test_without_the_shipped_model_the_message_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inference, "SHIPPED_CHECKPOINT", tmp_path / "missing.ckpt")
     with pytest.raises(FileNotFoundError, match="no shipped model"):
         inpaint(photo(), two_holes())
 
@@ -139,7 +151,18 @@ def test_cli_folder_mode_reports_failures_and_finishes_the_rest(
     assert any("no mask named c" in e for e in errors) and any("broken.jpg" in e for e in errors)
 
 
-def test_cli_without_model_or_with_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_uses_the_shipped_model_by_default(tmp_path: Path) -> None:
+    Image.fromarray(photo()).save(tmp_path / "photo.png")
+    Image.fromarray(two_holes()).save(tmp_path / "mask.png")
+    argv = ["--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png")]
+    assert inpaint_main([*argv, "--out", str(tmp_path / "out.png"), "--device", "cpu"]) == 0
+    assert Image.open(tmp_path / "out.png").size == (100, 90)
+
+
+def test_cli_without_model_or_with_bad_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inference, "SHIPPED_CHECKPOINT", tmp_path / "missing.ckpt")
     argv = ["--image", "x.jpg", "--mask", "m.png", "--out", str(tmp_path / "o.png")]
     assert inpaint_main(argv) == 1
     assert "no shipped model" in capsys.readouterr().err

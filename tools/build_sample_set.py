@@ -1,7 +1,7 @@
 """Build the photo datasets: 256² crops of photographs from Debian packages.
 
-    python tools/build_sample_set.py                  # the embedded `sample` set (src/pmrf_lightning/data/sample/)
-    python tools/build_sample_set.py --set photos     # `make data-photos`: ~3,500 crops in data/photos/
+    python tools/build_sample_set.py                # the embedded set, src/pmrf_lightning/data/sample/
+    python tools/build_sample_set.py --set photos   # `make data-photos`: 3,350 crops in data/photos/
 
 Needs ``apt-get download`` and ``dpkg -x`` (Debian). Only the photographs listed in ``PHOTOS`` are
 used (the packages also hold drawings and abstract art); the ``photos`` set cuts more crops from
@@ -134,7 +134,9 @@ def main() -> None:
     default_out, train_crops, val_crops, extra = SETS[args.set]
     args.out = args.out or default_out
     train_crops = args.crops or train_crops
-    packages = {package: (entries, "see copyright-mate-backgrounds.txt (GPL-2+)") for package, entries in PHOTOS.items()}
+    # a Plasma wallpaper names its author and licence in its metadata; mate-backgrounds does not
+    mate_licence = "see copyright-mate-backgrounds.txt (GPL-2+)"
+    packages = {package: (entries, mate_licence) for package, entries in PHOTOS.items()}
     if extra:
         packages.update(EXTRA_PHOTOS)
     digits = len(str(max(train_crops, val_crops) - 1))

@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, TQDMProgressBar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -88,7 +88,8 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
         SkippedImagesReport(),
     ]
     if cfg.trainer.get("enable_progress_bar", True):
-        callbacks.append(RichProgressBar())
+        # a live bar in a terminal; in a log file (nohup, a cluster job) a line every 50 steps
+        callbacks.append(RichProgressBar() if sys.stderr.isatty() else TQDMProgressBar(refresh_rate=50))
     named = cfg.logger._target_.endswith("WandbLogger") and "name" not in cfg.logger
     extra = {"name": f"{run_dir.parent.name}/{run_dir.name}"} if named else {}
     logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
