@@ -54,3 +54,31 @@ def table2(averages: dict[str, dict]) -> str:
         lines.append(f"| {name} | " + " | ".join(ours) + f" | {theirs} |")
     lines += ["", REL_L1_NOTE]
     return "\n".join(lines)
+
+
+def comparison_table(
+    summaries: dict[str, dict[str, dict]], metrics: tuple[str, ...] = ("rel_l1", "ssim")
+) -> str:
+    """Table 1 as the paper lays it out: one row per method, one column per bucket (and Ave), one
+    block per metric; the best value of each column in bold."""
+    lines = []
+    for key, header, digits in (m for m in METRICS if m[0] in metrics):
+        lower_is_better = header.endswith("↓")
+        lines += [f"| {header} | " + " | ".join((*BUCKET_LABELS, "Ave")) + " |", "|---" * 8 + "|"]
+        columns = {
+            label: [s[label].get(key) for s in summaries.values() if s[label].get(key) is not None]
+            for label in (*BUCKET_LABELS, "Ave")
+        }
+        best = {label: (min if lower_is_better else max)(v) for label, v in columns.items() if v}
+        for name, summary in summaries.items():
+            cells = []
+            for label in (*BUCKET_LABELS, "Ave"):
+                text = _cell(summary[label].get(key), digits)
+                bold = summary[label].get(key) is not None and round(summary[label][key], digits) == round(
+                    best[label], digits
+                )
+                cells.append(f"**{text}**" if bold else text)
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append(REL_L1_NOTE)
+    return "\n".join(lines)
