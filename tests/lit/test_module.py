@@ -122,3 +122,14 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:
     trainer = L.Trainer(accelerator="cpu", max_steps=2, logger=False, enable_progress_bar=False)
     with pytest.raises(ValueError, match="checkpoint was trained with generator"):
         trainer.fit(other, datamodule=tiny_data(), ckpt_path=tmp_path / "a.ckpt")
+
+
+def test_a_resumed_run_takes_the_configured_learning_rate(tmp_path: Path) -> None:
+    trainer = run_steps(PRFNModule(SMALL_G, SMALL_D, lr=1e-4), tmp_path)
+    trainer.save_checkpoint(tmp_path / "a.ckpt")
+    resumed = PRFNModule(SMALL_G, SMALL_D, lr=5e-4, betas=(0.5, 0.99))
+    trainer = L.Trainer(accelerator="cpu", max_steps=3, logger=False, enable_progress_bar=False)
+    trainer.fit(resumed, datamodule=tiny_data(), ckpt_path=tmp_path / "a.ckpt")
+    for optimizer in trainer.optimizers:
+        assert optimizer.state  # the saved Adam moments came back ...
+        assert [(g["lr"], g["betas"]) for g in optimizer.param_groups] == [(5e-4, (0.5, 0.99))]  # ... new lr

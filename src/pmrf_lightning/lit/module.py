@@ -183,3 +183,7 @@ class PRFNModule(L.LightningModule):
             before, now = dict(saved.get(key, {})), dict(self.hparams[key])
             if key in saved and before != now:
                 raise ValueError(f"checkpoint was trained with {key} {before}, this run builds {now}")
+        # the configured lr and betas win over the saved ones, so a resumed run may change them
+        for state in checkpoint.get("optimizer_states", []):
+            for group in state["param_groups"]:
+                group["lr"], group["betas"] = self.hparams.lr, tuple(self.hparams.betas)
