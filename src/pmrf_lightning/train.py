@@ -76,6 +76,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
             every_n_train_steps=cfg.checkpoint_every_n_steps,
             save_top_k=0,
             save_last=True,
+            enable_version_counter=False,  # always last.ckpt, even after a resume with other settings
         ),
         ModelCheckpoint(
             dirpath=checkpoints,
@@ -108,6 +109,8 @@ def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     trainer = build_trainer(cfg, run_dir)
     trainer.logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer.fit(module, datamodule=datamodule, ckpt_path=last_checkpoint(run_dir, cfg.ckpt_path))
+    if not (trainer.interrupted or trainer.fast_dev_run):  # the final steps, whatever the interval
+        trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt")
     return trainer
 
 
