@@ -101,12 +101,14 @@ def test_bad_input_is_a_one_line_error(image, mask, message: str, model: PRFNGen
         inpaint(photo(), two_holes(), model, strategy="magic")
 
 
-def test_the_shipped_model_is_the_default() -> None:
+def test_the_shipped_model_is_the_default_and_beats_the_holes_own_mean_colour() -> None:
     image, mask = photo(), two_holes()
-    result = np.asarray(inpaint(image, mask, device="cpu"))
+    result = np.asarray(inpaint(image, mask, device="cpu")).astype(int)
     hole = mask > 127
     assert np.array_equal(result[~hole], image[~hole])
-    assert np.abs(result[hole].astype(int) - image[hole].astype(int)).mean() < 60
+    error = np.abs(result[hole] - image[hole]).mean()
+    oracle_flat_fill = np.abs(image[hole].mean(axis=0) - image[hole]).mean()  # knows the hole's pixels
+    assert error < 0.75 * oracle_flat_fill
 
 
 def test_without_the_shipped_model_the_message_says_what_to_do(

@@ -1,7 +1,8 @@
 """Remove objects from photos of any size: ``inpaint(image, mask)`` and its strategies.
 
-The network needs sides divisible by 8 and was trained at 256². Three strategies bring any photo
-to it (the names people know from IOPaint):
+The network needs sides divisible by 8 and works best at the scale it was trained at (the paper's
+256², the shipped model's 128²). Three strategies bring any photo to it (the names people know
+from IOPaint):
 
 * ``original``: pad to a multiple of 8 (reflection) and run at full resolution;
 * ``resize``: shrink so the long side is at most ``resize_limit``, run, scale the result back up;
@@ -30,6 +31,8 @@ from .models import PRFNGenerator
 Strategy = Literal["crop", "resize", "original"]
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "prfn_small.ckpt"
+SHIPPED_SIZE = 128  # the shipped model's training resolution (weights/MODEL_CARD.md)
+DEFAULT_SIZE = 256  # the paper's, for checkpoints of the paper's setting
 MULTIPLE = 8
 
 
@@ -172,13 +175,15 @@ def inpaint(
     strategy: Strategy = "crop",
     device: str = "auto",
     hole: Literal["white", "black"] = "white",
-    size: int = 256,
+    size: int | None = None,
     resize_limit: int = 512,
     crop_margin: float = 0.5,
 ) -> Image.Image:
     """Fill the hole of ``mask`` in ``image``; returns an RGB PIL image of the input's size.
 
     ``model``: a ``PRFNGenerator``, a ``pmrf-train`` checkpoint path, or None for the shipped model.
+    ``size``: the side the ``crop`` strategy brings each hole's square to; by default the shipped
+    model's training size (128) with ``model=None``, else 256.
     A mask without any hole returns the image unchanged. Raises ``InpaintingInputError`` (one line)
     for sizes that differ, images smaller than 8 pixels a side, or unknown options.
     """
@@ -196,6 +201,7 @@ def inpaint(
         )
     if not hole_map.any():
         return Image.fromarray(rgb)
+    size = size or (SHIPPED_SIZE if model is None else DEFAULT_SIZE)
     torch_device = pick_device(device)
     net = load_model(model, torch_device)
     height, width = hole_map.shape
