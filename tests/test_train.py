@@ -29,9 +29,9 @@ TINY = [
 TABLE2 = ["full", "hrnet", "wo_pconv", "wo_arf", "wo_mrf1", "wo_mrf3", "wo_mrf5"]
 
 
-def run_cli(*overrides: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*overrides: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "pmrf_lightning.train", *TINY, *overrides]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=cli_env())
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=cli_env(), cwd=cwd)
 
 
 def cli_env() -> dict[str, str]:
@@ -142,3 +142,9 @@ def test_a_resume_with_other_checkpoint_settings_still_writes_last_ckpt(tmp_path
     assert train(cfg, tmp_path).global_step == 4
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["last.ckpt"]
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
+
+
+def test_a_multirun_sweep_starts_and_files_each_run_by_experiment_and_ablation(tmp_path: Path) -> None:
+    result = run_cli("-m", "ablation=full,hrnet", "+trainer.fast_dev_run=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "multirun" / "sample").iterdir()) == ["full", "hrnet"]
