@@ -29,8 +29,11 @@ TINY = [
 TABLE2 = ["full", "hrnet", "wo_pconv", "wo_arf", "wo_mrf1", "wo_mrf3", "wo_mrf5"]
 
 
-def run_cli(*overrides: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pmrf_lightning.train", *TINY, *overrides]
+def run_cli(*arguments: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``pmrf-train`` in a subprocess; flags such as ``-m`` may lead ``arguments``."""
+    flags = [a for a in arguments if a.startswith("-")]
+    overrides = [a for a in arguments if not a.startswith("-")]
+    command = [sys.executable, "-m", "pmrf_lightning.train", *flags, *TINY, *overrides]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=cli_env(), cwd=cwd)
 
 
