@@ -139,9 +139,9 @@ def test_bf16_autocast_and_channels_last_train_a_step(tmp_path: Path) -> None:
 
 
 def test_a_resume_with_other_checkpoint_settings_still_writes_last_ckpt(tmp_path: Path) -> None:
-    steps = ["trainer.val_check_interval=100", "trainer.num_sanity_val_steps=0"]
-    train(compose_config("train", [*TINY, *steps, "trainer.max_steps=2", "checkpoint_every_n_steps=2"]), tmp_path)
-    cfg = compose_config("train", [*TINY, *steps, "trainer.max_steps=4", "checkpoint_every_n_steps=3"])
+    steps = [*TINY, "trainer.val_check_interval=100", "trainer.num_sanity_val_steps=0"]
+    train(compose_config("train", [*steps, "trainer.max_steps=2", "checkpoint_every_n_steps=2"]), tmp_path)
+    cfg = compose_config("train", [*steps, "trainer.max_steps=4", "checkpoint_every_n_steps=3"])
     assert train(cfg, tmp_path).global_step == 4
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["last.ckpt"]
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
