@@ -10,6 +10,7 @@ no discriminator). ``inpaint(model=None)``, ``pmrf-inpaint`` and ``pmrf-app`` lo
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
@@ -25,7 +26,10 @@ def main() -> None:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--out", type=Path, default=SHIPPED_CHECKPOINT)
     args = parser.parse_args()
-    load_generator(args.checkpoint)  # refuses anything that is not a loadable pmrf-train checkpoint
+    try:
+        load_generator(args.checkpoint)  # refuses anything that is not a loadable pmrf-train checkpoint
+    except ValueError as error:
+        sys.exit(f"error: {error}")
     checkpoint = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
     slim = {
         "hyper_parameters": {"generator": checkpoint["hyper_parameters"]["generator"]},
