@@ -119,7 +119,9 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:
     trainer = run_steps(PRFNModule(SMALL_G, SMALL_D), tmp_path)
     trainer.save_checkpoint(tmp_path / "a.ckpt")
     other = PRFNModule(dict(width=6, blocks_per_stage=1), SMALL_D)
-    trainer = L.Trainer(accelerator="cpu", max_steps=2, logger=False, enable_progress_bar=False)
+    trainer = L.Trainer(
+        accelerator="cpu", max_steps=2, logger=False, enable_progress_bar=False, default_root_dir=tmp_path
+    )
     with pytest.raises(ValueError, match="checkpoint was trained with generator"):
         trainer.fit(other, datamodule=tiny_data(), ckpt_path=tmp_path / "a.ckpt")
 
@@ -128,7 +130,9 @@ def test_a_resumed_run_takes_the_configured_learning_rate(tmp_path: Path) -> Non
     trainer = run_steps(PRFNModule(SMALL_G, SMALL_D, lr=1e-4), tmp_path)
     trainer.save_checkpoint(tmp_path / "a.ckpt")
     resumed = PRFNModule(SMALL_G, SMALL_D, lr=5e-4, betas=(0.5, 0.99))
-    trainer = L.Trainer(accelerator="cpu", max_steps=3, logger=False, enable_progress_bar=False)
+    trainer = L.Trainer(
+        accelerator="cpu", max_steps=3, logger=False, enable_progress_bar=False, default_root_dir=tmp_path
+    )
     trainer.fit(resumed, datamodule=tiny_data(), ckpt_path=tmp_path / "a.ckpt")
     for optimizer in trainer.optimizers:
         assert optimizer.state  # the saved Adam moments came back ...

@@ -50,6 +50,21 @@ def test_shapes_finite_and_every_parameter_gets_a_gradient(ablation: str, size: 
     assert all(torch.isfinite(p.grad).all() for p in net.parameters())
 
 
+def test_a_fresh_network_starts_with_neither_tanh_nor_attention_saturated() -> None:
+    """With HRNet's fan-out init on the head, most output pixels began at ±1 and every eq. 3 row
+    was nearly one-hot; gradients through both were ~0 and training crawled."""
+    torch.manual_seed(0)
+    net = PRFNGenerator(width=8, blocks_per_stage=1)
+    image, mask = holed_batch(4, 128, 128)
+    pooled = {}
+    net.attention.register_forward_hook(lambda module, inputs, output: pooled.update(xs=inputs[0]))
+    out = net(image, mask)
+    for tensor in (out.image, *out.side):
+        assert (tensor.abs() > 0.99).float().mean() < 0.05
+    attention = net.attention.attention(pooled["xs"])
+    assert attention.amax(dim=-1).mean() < 0.1  # uniform rows would give 1/256
+
+
 @pytest.mark.parametrize(
     ("ablation", "partial", "priorities", "attention", "fusions"),
     [

@@ -176,8 +176,13 @@ class PRFNGenerator(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Kaiming (fan-out) convolutions and unit BatchNorm, as HRNet initialises."""
-        for module in self.modules():
+        """Kaiming (fan-out) convolutions and unit BatchNorms in the body, as HRNet initialises.
+
+        The head, the side outputs and the attention projections f, g have no BatchNorm after them
+        and keep PyTorch's fan-in initialisation: with fan-out scaling the tanh outputs and the eq. 3
+        softmax would start saturated (most pixels at ±1, one-hot attention rows) and barely learn.
+        """
+        for module in nn.ModuleList([self.stem, self.transition, self.stages]).modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
                 if module.bias is not None:
