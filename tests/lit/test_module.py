@@ -137,3 +137,24 @@ def test_a_resumed_run_takes_the_configured_learning_rate(tmp_path: Path) -> Non
     for optimizer in trainer.optimizers:
         assert optimizer.state  # the saved Adam moments came back ...
         assert [(g["lr"], g["betas"]) for g in optimizer.param_groups] == [(5e-4, (0.5, 0.99))]  # ... new lr
+
+
+class RecordLearningRates(L.Callback):
+    def __init__(self) -> None:
+        self.rates: list[tuple[float, float]] = []
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args) -> None:
+        self.rates.append(tuple(opt.param_groups[0]["lr"] for opt in trainer.optimizers))
+
+
+def test_the_learning_rate_falls_linearly_over_the_last_decay_steps(tmp_path: Path) -> None:
+    record = RecordLearningRates()
+    run_steps(PRFNModule(SMALL_G, SMALL_D, lr=1e-3, lr_decay_steps=4), tmp_path, 6, callbacks=[record])
+    expected = [1e-3, 1e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3]  # steps 0–5: 6 − step steps remain
+    assert [g for g, _ in record.rates] == pytest.approx(expected)
+    assert [d for _, d in record.rates] == pytest.approx(expected)  # the discriminator's too
+
+
+def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="lr_decay_steps needs trainer.max_steps"):
+        run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_steps=4), tmp_path, -1, max_epochs=1)

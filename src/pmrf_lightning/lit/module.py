@@ -32,6 +32,9 @@ class PRFNModule(L.LightningModule):
 
     ``generator`` and ``discriminator`` are the keyword arguments of ``PRFNGenerator`` and
     ``Discriminator``. Adam for both, lr 1e-4 and β = (0.001, 0.99) as the paper prints them.
+    ``lr_decay_steps > 0`` lowers both learning rates linearly to 0 over the last that many steps
+    of ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
+    ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
     """
 
     def __init__(
@@ -45,6 +48,7 @@ class PRFNModule(L.LightningModule):
         lambda_adv: float = 1.0,
         grid_images: int = 4,
         channels_last: bool = False,
+        lr_decay_steps: int = 0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -101,8 +105,22 @@ class PRFNModule(L.LightningModule):
 
     # ------------------------------------------------------------------ Lightning hooks
 
+    def learning_rate(self) -> float:
+        """The configured lr, scaled down linearly over the last ``lr_decay_steps`` steps."""
+        hp = self.hparams
+        if hp.lr_decay_steps <= 0:
+            return hp.lr
+        if self.trainer.max_steps <= 0:
+            raise ValueError("lr_decay_steps needs trainer.max_steps (the decay ends there)")
+        remaining = self.trainer.max_steps - self.global_step
+        return hp.lr * min(1.0, max(0.0, remaining / hp.lr_decay_steps))
+
     def training_step(self, batch: dict, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
+        lr = self.learning_rate()
+        for optimizer in (opt_g, opt_d):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
         batch = self.forward_batch(batch)
 
         self.toggle_optimizer(opt_d)
@@ -125,6 +143,7 @@ class PRFNModule(L.LightningModule):
 
         metrics = {f"train/{k}": v for k, v in {**metrics_g, **metrics_d}.items()}
         self.log_dict(metrics, prog_bar=False, batch_size=len(batch["image"]))
+        self.log("train/lr", lr, batch_size=len(batch["image"]))
         self.log("loss_g", metrics_g["loss_g"], prog_bar=True, logger=False)
         self.log("loss_d", metrics_d["loss_d"], prog_bar=True, logger=False)
 
