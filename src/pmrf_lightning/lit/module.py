@@ -105,22 +105,21 @@ class PRFNModule(L.LightningModule):
 
     # ------------------------------------------------------------------ Lightning hooks
 
-    def learning_rate(self) -> float:
-        """The configured lr, scaled down linearly over the last ``lr_decay_steps`` steps."""
+    def decay_learning_rate(self, optimizers: tuple) -> None:
+        """Set both optimisers to the configured lr scaled down over the last ``lr_decay_steps``."""
         hp = self.hparams
-        if hp.lr_decay_steps <= 0:
-            return hp.lr
         if self.trainer.max_steps <= 0:
             raise ValueError("lr_decay_steps needs trainer.max_steps (the decay ends there)")
         remaining = self.trainer.max_steps - self.global_step
-        return hp.lr * min(1.0, max(0.0, remaining / hp.lr_decay_steps))
+        lr = hp.lr * min(1.0, max(0.0, remaining / hp.lr_decay_steps))
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
-        lr = self.learning_rate()
-        for optimizer in (opt_g, opt_d):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+        if self.hparams.lr_decay_steps > 0:
+            self.decay_learning_rate((opt_g, opt_d))
         batch = self.forward_batch(batch)
 
         self.toggle_optimizer(opt_d)
@@ -143,7 +142,7 @@ class PRFNModule(L.LightningModule):
 
         metrics = {f"train/{k}": v for k, v in {**metrics_g, **metrics_d}.items()}
         self.log_dict(metrics, prog_bar=False, batch_size=len(batch["image"]))
-        self.log("train/lr", lr, batch_size=len(batch["image"]))
+        self.log("train/lr", opt_g.param_groups[0]["lr"], batch_size=len(batch["image"]))
         self.log("loss_g", metrics_g["loss_g"], prog_bar=True, logger=False)
         self.log("loss_d", metrics_d["loss_d"], prog_bar=True, logger=False)
 
