@@ -147,14 +147,14 @@ class RecordLearningRates(L.Callback):
         self.rates.append(tuple(opt.param_groups[0]["lr"] for opt in trainer.optimizers))
 
 
-def test_the_learning_rate_falls_linearly_over_the_last_decay_steps(tmp_path: Path) -> None:
+def test_the_learning_rate_falls_linearly_over_the_last_part_of_the_run(tmp_path: Path) -> None:
     record = RecordLearningRates()
-    run_steps(PRFNModule(SMALL_G, SMALL_D, lr=1e-3, lr_decay_steps=4), tmp_path, 6, callbacks=[record])
-    expected = [1e-3, 1e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3]  # steps 0–5: 6 − step steps remain
+    run_steps(PRFNModule(SMALL_G, SMALL_D, lr=1e-3, lr_decay_fraction=0.5), tmp_path, 6, callbacks=[record])
+    expected = [1e-3, 1e-3, 1e-3, 1e-3, 2e-3 / 3, 1e-3 / 3]  # the last 3 of 6 steps: 3, 2, 1 remain
     assert [g for g, _ in record.rates] == pytest.approx(expected)
     assert [d for _, d in record.rates] == pytest.approx(expected)  # the discriminator's too
 
 
 def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="lr_decay_steps needs trainer.max_steps"):
-        run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_steps=4), tmp_path, -1, max_epochs=1)
+    with pytest.raises(ValueError, match="lr_decay_fraction needs trainer.max_steps"):
+        run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=0.5), tmp_path, -1, max_epochs=1)

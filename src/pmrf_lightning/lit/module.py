@@ -32,8 +32,8 @@ class PRFNModule(L.LightningModule):
 
     ``generator`` and ``discriminator`` are the keyword arguments of ``PRFNGenerator`` and
     ``Discriminator``. Adam for both, lr 1e-4 and β = (0.001, 0.99) as the paper prints them.
-    ``lr_decay_steps > 0`` lowers both learning rates linearly to 0 over the last that many steps
-    of ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
+    ``lr_decay_fraction > 0`` lowers both learning rates linearly to 0 over that last fraction of
+    ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
     ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
     """
 
@@ -48,7 +48,7 @@ class PRFNModule(L.LightningModule):
         lambda_adv: float = 1.0,
         grid_images: int = 4,
         channels_last: bool = False,
-        lr_decay_steps: int = 0,
+        lr_decay_fraction: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -106,19 +106,20 @@ class PRFNModule(L.LightningModule):
     # ------------------------------------------------------------------ Lightning hooks
 
     def decay_learning_rate(self, optimizers: tuple) -> None:
-        """Set both optimisers to the configured lr scaled down over the last ``lr_decay_steps``."""
-        hp = self.hparams
-        if self.trainer.max_steps <= 0:
-            raise ValueError("lr_decay_steps needs trainer.max_steps (the decay ends there)")
-        remaining = self.trainer.max_steps - self.global_step
-        lr = hp.lr * min(1.0, max(0.0, remaining / hp.lr_decay_steps))
+        """Set both optimisers to the configured lr, scaled down linearly to 0 over the last
+        ``lr_decay_fraction`` of ``trainer.max_steps``."""
+        hp, max_steps = self.hparams, self.trainer.max_steps
+        if max_steps <= 0:
+            raise ValueError("lr_decay_fraction needs trainer.max_steps (the decay ends there)")
+        remaining = max_steps - self.global_step
+        lr = hp.lr * min(1.0, max(0.0, remaining / (hp.lr_decay_fraction * max_steps)))
         for optimizer in optimizers:
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
-        if self.hparams.lr_decay_steps > 0:
+        if self.hparams.lr_decay_fraction > 0:
             self.decay_learning_rate((opt_g, opt_d))
         batch = self.forward_batch(batch)
 
