@@ -155,6 +155,12 @@ def test_the_learning_rate_falls_linearly_over_the_last_part_of_the_run(tmp_path
     assert [d for _, d in record.rates] == pytest.approx(expected)  # the discriminator's too
 
 
+@pytest.mark.parametrize("fraction", [-0.1, 1.5])
+def test_a_decay_fraction_outside_0_1_is_refused(fraction: float) -> None:
+    with pytest.raises(ValueError, match="lr_decay_fraction must lie in"):
+        PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=fraction)
+
+
 def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="lr_decay_fraction needs trainer.max_steps"):
         run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=0.5), tmp_path, -1, max_epochs=1)

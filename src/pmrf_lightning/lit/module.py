@@ -51,6 +51,8 @@ class PRFNModule(L.LightningModule):
         lr_decay_fraction: float = 0.0,
     ) -> None:
         super().__init__()
+        if not 0.0 <= lr_decay_fraction <= 1.0:
+            raise ValueError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.net_g = PRFNGenerator(**generator)
