@@ -135,3 +135,26 @@ def test_sample_config_serves_the_embedded_photos() -> None:
     module.setup("validate")
     batch = next(iter(module.val_dataloader()))
     assert batch["image"].shape == (2, 3, 128, 128)
+
+
+def test_colour_augmentation_varies_hues_and_keeps_greys_grey(tmp_path: Path) -> None:
+    photo = Image.new("RGB", (64, 64), (128, 128, 128))
+    photo.paste((200, 30, 30), (0, 0, 64, 32))  # top half red, bottom half grey
+    photo.save(tmp_path / "red_grey.png")
+    files, masks = [tmp_path / "red_grey.png"], ProceduralMasks((0.1, 0.2))
+    augmented = InpaintingDataset(files, masks, image_size=64, train=True, colour_augment=True)
+    reds = set()
+    for _ in range(8):
+        image = augmented[0]["image"]
+        grey = image[:, 32:]
+        assert (grey - grey[0]).abs().max() < 2 / 255  # R = G = B survives hue and channel order
+        reds.add(tuple(round(v, 1) for v in image[:, :32].mean(dim=(1, 2)).tolist()))
+    assert len(reds) > 2
+    plain = dataset([tmp_path / "red_grey.png"], train=True)[0]["image"]
+    assert plain[0, :32].mean() > 0.5 > plain[1, :32].mean()  # off by default: red stays red
+
+
+def test_the_datamodule_augments_colours_of_the_training_split_only(folder_root: Path) -> None:
+    module = InpaintingDataModule("folder", root=str(folder_root), image_size=64, colour_augment=True)
+    assert module.make_dataset("train").colour_augment
+    assert not module.make_dataset("val").colour_augment

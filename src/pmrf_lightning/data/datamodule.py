@@ -19,6 +19,7 @@ class InpaintingDataModule(L.LightningDataModule):
     ``sample``) under ``root`` (see ``layouts``), at ``image_size``², with ``train_masks`` for
     training and ``eval_masks`` (seeded per item) for validation and test. Batches are dicts of
     ``image`` (B, 3, S, S) in [-1, 1], ``mask`` (B, 1, S, S) with 1 = known, ``index``, ``skipped``.
+    ``colour_augment`` turns on hue and channel-order augmentation of the training split.
     """
 
     def __init__(
@@ -34,6 +35,7 @@ class InpaintingDataModule(L.LightningDataModule):
         train_masks: MaskSource | None = None,
         eval_masks: MaskSource | None = None,
         seed: int = 0,
+        colour_augment: bool = False,
     ) -> None:
         super().__init__()
         if dataset not in DATASETS:
@@ -51,6 +53,7 @@ class InpaintingDataModule(L.LightningDataModule):
         self.train_masks = train_masks or ProceduralMasks((0.0, 0.6))
         self.eval_masks = eval_masks or ProceduralMasks((0.0, 0.6))
         self.seed = seed
+        self.colour_augment = colour_augment
         self.datasets: dict[str, InpaintingDataset] = {}
 
     def files(self, split: Split) -> list[Path]:
@@ -67,6 +70,7 @@ class InpaintingDataModule(L.LightningDataModule):
             train=train,
             resize=self.resize,
             seed=self.seed,
+            colour_augment=train and self.colour_augment,
         )
 
     def setup(self, stage: str) -> None:

@@ -35,7 +35,9 @@ class InpaintingDataset(Dataset):
     """Photos resized and cropped to ``image_size``², each paired with a mask.
 
     Training (``train=True``): the short side is resized to ``image_size`` (when ``resize``; images
-    smaller than the crop are always resized up), then a random crop and a random horizontal flip;
+    smaller than the crop are always resized up), then a random crop and a random horizontal flip,
+    and with ``colour_augment`` a random hue rotation and a random order of the RGB channels (so a
+    network trained on a few photographs learns to carry any colour into the hole, not a palette);
     masks are drawn at random (from the DataLoader worker's seeded torch RNG). Evaluation: the same
     resize and a centre crop; item ``i`` always gets the mask drawn from seed ``(seed, i)``, so
     validation and test sets are identical from run to run and machine to machine.
@@ -50,6 +52,7 @@ class InpaintingDataset(Dataset):
         resize: bool = True,
         seed: int = 0,
         max_skips: int = 16,
+        colour_augment: bool = False,
     ) -> None:
         if not files:
             raise ValueError("no image files to serve")
@@ -60,6 +63,7 @@ class InpaintingDataset(Dataset):
         self.resize = resize
         self.seed = seed
         self.max_skips = max_skips
+        self.colour_augment = colour_augment
 
     def __len__(self) -> int:
         return len(self.files)
@@ -92,6 +96,8 @@ class InpaintingDataset(Dataset):
             tensor = TF.crop(tensor, top, left, size, size)
             if rng.random() < 0.5:
                 tensor = TF.horizontal_flip(tensor)
+            if self.colour_augment:
+                tensor = TF.adjust_hue(tensor, rng.uniform(-0.5, 0.5))[rng.sample(range(3), 3)]
         else:
             tensor = TF.center_crop(tensor, [size, size])
         return TF.to_dtype(tensor, torch.float32, scale=True) * 2 - 1
