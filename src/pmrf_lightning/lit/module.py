@@ -107,12 +107,14 @@ class PRFNModule(L.LightningModule):
 
     # ------------------------------------------------------------------ Lightning hooks
 
+    def on_train_start(self) -> None:
+        if self.hparams.lr_decay_fraction > 0 and self.trainer.max_steps <= 0:
+            raise ValueError("lr_decay_fraction needs trainer.max_steps (the decay ends there)")
+
     def decay_learning_rate(self, optimizers: tuple) -> None:
         """Set both optimisers to the configured lr, scaled down linearly to 0 over the last
         ``lr_decay_fraction`` of ``trainer.max_steps``."""
         hp, max_steps = self.hparams, self.trainer.max_steps
-        if max_steps <= 0:
-            raise ValueError("lr_decay_fraction needs trainer.max_steps (the decay ends there)")
         remaining = max_steps - self.global_step
         lr = hp.lr * min(1.0, max(0.0, remaining / (hp.lr_decay_fraction * max_steps)))
         for optimizer in optimizers:
