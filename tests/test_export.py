@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from pmrf_lightning.cli.export import ExportableGenerator, example_inputs, export, main, max_difference
 from pmrf_lightning.models import PRFNGenerator
@@ -15,8 +16,14 @@ def generator(tiny_generator: PRFNGenerator) -> PRFNGenerator:
     return tiny_generator
 
 
+@pytest.mark.parametrize("centre_colours", [False, True])
 @pytest.mark.parametrize(("fmt", "suffix"), [("torchscript", ".pt"), ("onnx", ".onnx")])
-def test_export_matches_eager_on_a_new_holed_image(fmt: str, suffix: str, generator, tmp_path: Path) -> None:
+def test_export_matches_eager_on_a_new_holed_image(
+    fmt: str, suffix: str, centre_colours: bool, generator, tmp_path: Path
+) -> None:
+    if centre_colours:
+        torch.manual_seed(0)
+        generator = PRFNGenerator(width=4, blocks_per_stage=1, centre_colours=True).eval()
     path = tmp_path / f"prfn{suffix}"
     export(generator, fmt, path, size=64)
     assert max_difference(generator, fmt, path, size=64, seed=3) <= 1e-4

@@ -15,6 +15,16 @@ def test_eq11_is_the_mean_absolute_error_over_the_whole_image() -> None:
     assert losses.reconstruction_loss(target, output).item() == pytest.approx(0.25)
 
 
+def test_hole_weight_scales_the_hole_pixels_of_eq11_and_1_is_the_paper_loss() -> None:
+    target, output = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    mask = torch.ones(1, 1, 4, 4)
+    mask[..., :1, :] = 0  # a quarter of the pixels are hole
+    assert losses.reconstruction_loss(target, output, mask, hole_weight=5.0).item() == pytest.approx(2.0)
+    assert losses.reconstruction_loss(target, output, mask).item() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="needs the mask"):
+        losses.reconstruction_loss(target, output, hole_weight=5.0)
+
+
 def test_eq12_sums_one_term_per_side_output_against_the_resized_target() -> None:
     target = torch.ones(2, 3, 32, 32)
     sides = [torch.zeros(2, 3, 16, 16), torch.full((2, 3, 8, 8), 0.5), torch.ones(2, 3, 4, 4)]

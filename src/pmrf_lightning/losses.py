@@ -17,9 +17,20 @@ LAMBDA_REC = 20.0  # λ_rec of eq. 15 (paper)
 LAMBDA_MREC = 20.0  # λ_mrec of eq. 15 (paper)
 
 
-def reconstruction_loss(target: Tensor, output: Tensor) -> Tensor:
-    """Eq. 11: ``mean |I_gt − I_g|`` over the whole image (known pixels and hole)."""
-    return F.l1_loss(output, target)
+def reconstruction_loss(
+    target: Tensor, output: Tensor, mask: Tensor | None = None, hole_weight: float = 1.0
+) -> Tensor:
+    """Eq. 11: ``mean |I_gt − I_g|`` over the whole image (known pixels and hole).
+
+    ``hole_weight`` ≠ 1 (our option, as Liu et al.'s hole loss) scales the error of hole pixels
+    (``mask`` = 0) by that factor against 1 for known pixels; 1 is the paper's loss.
+    """
+    error = (output - target).abs()
+    if hole_weight != 1.0:
+        if mask is None:
+            raise ValueError("hole_weight needs the mask")
+        error = error * (1 + (hole_weight - 1) * (1 - mask))
+    return error.mean()
 
 
 def downsample_target(target: Tensor, size: Sequence[int]) -> Tensor:

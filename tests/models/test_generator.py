@@ -65,6 +65,25 @@ def test_a_fresh_network_starts_with_neither_tanh_nor_attention_saturated() -> N
     assert attention.amax(dim=-1).mean() < 0.1  # uniform rows would give 1/256
 
 
+def test_centred_colours_start_from_the_mean_known_colour_and_ignore_the_hole() -> None:
+    torch.manual_seed(0)
+    net = PRFNGenerator(width=4, blocks_per_stage=1, centre_colours=True).eval()
+    for conv in (net.head[-1], *net.side_heads):  # the network's own departure from the mean is 0
+        torch.nn.init.zeros_(conv.weight)
+        torch.nn.init.zeros_(conv.bias)
+    image = torch.zeros(2, 3, 64, 64)
+    image[0, 0, :32], image[0, 0, 32:] = 0.8, 0.2  # image 0's red is 0.8 on top, 0.2 below
+    image[1] = -0.6
+    mask = torch.ones(2, 1, 64, 64)
+    mask[:, :, :16] = 0  # a hole over half of the 0.8 band: the known mean red is (16·0.8 + 32·0.2)/48
+    image_in_hole = image.clone()
+    image_in_hole[:, :, :16] = 1.0
+    out = net(image_in_hole, mask)
+    expected = torch.tensor([[0.4, 0.0, 0.0], [-0.6, -0.6, -0.6]]).view(2, 3, 1, 1)
+    for tensor in (out.image, *out.side):
+        torch.testing.assert_close(tensor, expected.expand_as(tensor), atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize(
     ("ablation", "partial", "priorities", "attention", "fusions"),
     [

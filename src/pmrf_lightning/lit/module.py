@@ -35,6 +35,7 @@ class PRFNModule(L.LightningModule):
     ``lr_decay_fraction > 0`` lowers both learning rates linearly to 0 over that last fraction of
     ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
     ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
+    ``hole_weight`` scales the hole pixels' share of eq. 11 (1: the paper's whole-image ℓ1).
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class PRFNModule(L.LightningModule):
         grid_images: int = 4,
         channels_last: bool = False,
         lr_decay_fraction: float = 0.0,
+        hole_weight: float = 1.0,
     ) -> None:
         super().__init__()
         if not 0.0 <= lr_decay_fraction <= 1.0:
@@ -92,7 +94,7 @@ class PRFNModule(L.LightningModule):
     def generator_loss(self, batch: dict) -> tuple[Tensor, dict[str, Tensor]]:
         """Eq. 15: λ_rec · eq. 11 + λ_mrec · eq. 12 + λ_adv · eq. 14."""
         output, image = batch["output"], batch["image"]
-        loss_rec = losses.reconstruction_loss(image, output.image)
+        loss_rec = losses.reconstruction_loss(image, output.image, batch["mask"], self.hparams.hole_weight)
         loss_mrec = losses.multiscale_reconstruction_loss(image, output.side)
         loss_adv = losses.generator_adversarial_loss(self.net_d(output.image))
         hp = self.hparams

@@ -21,6 +21,10 @@ the 32² branch the structure priority (eq. 7). The ablations of Table 2 are con
 
 Without partial convs the network sees the mask as a fourth input channel, and fusions sum their
 terms as HRNet does.
+
+``centre_colours=True`` (our addition, off by default) subtracts each image's mean known colour μ
+from the input and adds it back inside every output's tanh, ``tanh(z + atanh μ)``: the network
+starts from the flat mean-colour fill and learns departures from it, whatever the palette.
 """
 
 from __future__ import annotations
@@ -65,6 +69,12 @@ def check_inputs(image: Tensor, mask: Tensor) -> None:
         return
     if bool(((mask != 0) & (mask != 1)).any()):
         raise ValueError("mask values must be 0 (hole) or 1 (known)")
+
+
+def known_mean_colour(image: Tensor, mask: Tensor) -> Tensor:
+    """(B, 3, 1, 1): the mean colour of each image's known pixels (0 where none is known)."""
+    known = mask.sum(dim=(2, 3), keepdim=True)
+    return (image * mask).sum(dim=(2, 3), keepdim=True) / known.clamp(min=1)
 
 
 class ParallelStage(nn.Module):
@@ -121,6 +131,7 @@ class PRFNGenerator(nn.Module):
         delta: float = 0.5,
         attention_fusion: bool = True,
         removed_fusions: int = 0,
+        centre_colours: bool = False,
     ) -> None:
         super().__init__()
         if width < 1 or blocks_per_stage < 1:
@@ -132,6 +143,7 @@ class PRFNGenerator(nn.Module):
         if not 0 <= removed_fusions <= NUM_FUSIONS:
             raise ValueError(f"removed_fusions must lie in 0..{NUM_FUSIONS}, got {removed_fusions}")
         self.partial_conv = partial_conv
+        self.centre_colours = centre_colours
         channels = [width * 2**i for i in range(NUM_BRANCHES)]
         stem_channels = 2 * width
         priorities: list[Priority] = (
@@ -168,11 +180,8 @@ class PRFNGenerator(nn.Module):
             nn.Conv2d(sum(channels), stem_channels, 3, padding=1),
             nn.ReLU(inplace=True),
             nn.Conv2d(stem_channels, 3, 3, padding=1),
-            nn.Tanh(),
         )
-        self.side_heads = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c, 3, 3, padding=1), nn.Tanh()) for c in channels[1:]
-        )
+        self.side_heads = nn.ModuleList(nn.Conv2d(c, 3, 3, padding=1) for c in channels[1:])
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -193,6 +202,12 @@ class PRFNGenerator(nn.Module):
 
     def forward(self, image: Tensor, mask: Tensor) -> GeneratorOutput:
         check_inputs(image, mask)
+        offset = image.new_zeros(())
+        if self.centre_colours:
+            mean = known_mean_colour(image, mask)
+            clamped = mean.clamp(-0.99, 0.99)
+            offset = 0.5 * torch.log((1 + clamped) / (1 - clamped))  # atanh, which ONNX export lacks
+            image = image - mean
         x = image * mask
         if not self.partial_conv:
             x = torch.cat([x, mask], dim=1)
@@ -206,6 +221,6 @@ class PRFNGenerator(nn.Module):
 
         size = xs[0].shape[-2:]
         upsampled = [F.interpolate(x, size=size, mode="bilinear", align_corners=False) for x in xs[1:]]
-        image_out = self.head(torch.cat([xs[0], *upsampled], dim=1))
-        side = tuple(head(x) for head, x in zip(self.side_heads, xs[1:]))
+        image_out = torch.tanh(self.head(torch.cat([xs[0], *upsampled], dim=1)) + offset)
+        side = tuple(torch.tanh(head(x) + offset) for head, x in zip(self.side_heads, xs[1:]))
         return GeneratorOutput(image=image_out, side=side)
