@@ -19,6 +19,8 @@ import torch
 from skimage.restoration import inpaint_biharmonic
 from torch import Tensor
 
+from ..models.generator import known_mean_colour
+
 Inpainter = Callable[[Tensor, Tensor], Tensor]
 RADIUS = 3
 
@@ -55,9 +57,7 @@ def _biharmonic(pixels: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 def mean_fill(image: Tensor, mask: Tensor) -> Tensor:
     """Every hole pixel takes the mean colour of its image's known pixels (grey if none is known)."""
-    known = mask.sum(dim=(2, 3), keepdim=True)
-    mean = (image * mask).sum(dim=(2, 3), keepdim=True) / known.clamp_min(1)
-    return torch.where(mask > 0.5, image, mean.expand_as(image))
+    return torch.where(mask > 0.5, image, known_mean_colour(image, mask).expand_as(image))
 
 
 BASELINES: dict[str, Inpainter] = {
