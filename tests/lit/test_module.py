@@ -161,6 +161,12 @@ def test_a_decay_fraction_outside_0_1_is_refused(fraction: float) -> None:
         PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=fraction)
 
 
+@pytest.mark.parametrize("weight", [0.0, -6.0])
+def test_a_hole_weight_that_is_not_positive_is_refused(weight: float) -> None:
+    with pytest.raises(ValueError, match="hole_weight must be positive"):
+        PRFNModule(SMALL_G, SMALL_D, hole_weight=weight)
+
+
 def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="lr_decay_fraction needs trainer.max_steps"):
         run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=0.5), tmp_path, -1, max_epochs=1)

@@ -55,6 +55,8 @@ class PRFNModule(L.LightningModule):
         super().__init__()
         if not 0.0 <= lr_decay_fraction <= 1.0:
             raise ValueError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
+        if hole_weight <= 0:
+            raise ValueError(f"hole_weight must be positive, got {hole_weight}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.net_g = PRFNGenerator(**generator)
