@@ -7,7 +7,8 @@
 Each run writes to ``outputs/<experiment>/<ablation>/`` (sweeps: ``multirun/<experiment>/<ablation>``):
 ``checkpoints/last.ckpt`` (every ``checkpoint_every_n_steps``), ``checkpoints/best.ckpt`` (lowest
 val rel-ℓ1), ``samples/step*.png`` and the logger's files. Running the same command again resumes
-from ``last.ckpt`` (``ckpt_path=null`` starts afresh). Errors in the set-up print one line and exit 1.
+from ``last.ckpt`` (``ckpt_path=null`` starts afresh); ``init_weights=PATH`` starts from the weights
+of another run or of the shipped model (fine-tuning). Errors in the set-up print one line and exit 1.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from .config import CONFIG_DIR
 from .data import DatasetLayoutError, SkippedImagesReport, UnreadableImageError
-from .lit import NonFiniteLossError, PRFNModule
+from .lit import NonFiniteLossError, PRFNModule, initialise_from
 
 # The checkpoint holds the weights after both updates of a step, which is what resuming needs.
 warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
@@ -104,6 +105,9 @@ def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")  # a wrong root or layout fails here, before anything is built
     module: PRFNModule = instantiate(cfg.model)
+    if cfg.init_weights:  # fine-tuning; a resumed run's own last.ckpt still takes precedence
+        copied = initialise_from(module, cfg.init_weights)
+        print(f"initialised the {' and '.join(copied)} from {cfg.init_weights}")
     if cfg.compile:
         module.net_g.compile()
     trainer = build_trainer(cfg, run_dir)

@@ -10,7 +10,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from pmrf_lightning.data import InpaintingDataModule
-from pmrf_lightning.lit import NonFiniteLossError, PRFNModule
+from pmrf_lightning.lit import NonFiniteLossError, PRFNModule, initialise_from
 
 SMALL_G = dict(width=4, blocks_per_stage=1)
 SMALL_D = dict(width=4)
@@ -170,3 +170,33 @@ def test_a_hole_weight_that_is_not_positive_is_refused(weight: float) -> None:
 def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="lr_decay_fraction needs trainer.max_steps"):
         run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=0.5), tmp_path, -1, max_epochs=1)
+
+
+def save_module(module: PRFNModule, path: Path, slim: bool = False) -> Path:
+    """A checkpoint in pmrf-train's layout; ``slim`` keeps the generator alone, as the shipped one."""
+    state = {k: v for k, v in module.state_dict().items() if not slim or k.startswith("net_g.")}
+    torch.save({"hyper_parameters": dict(module.hparams), "state_dict": state}, path)
+    return path
+
+
+@pytest.mark.parametrize("slim", [False, True])
+def test_init_weights_copies_the_generator_and_any_discriminator(slim: bool, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    source = PRFNModule(generator=SMALL_G, discriminator=SMALL_D)
+    torch.manual_seed(1)
+    target = PRFNModule(generator=SMALL_G, discriminator=SMALL_D)
+    d_before = snapshot(target.net_d)
+    copied = initialise_from(target, save_module(source, tmp_path / "source.ckpt", slim))
+    assert copied == (["generator"] if slim else ["generator", "discriminator"])
+    assert not changed(snapshot(source.net_g), target.net_g)
+    assert changed(d_before, target.net_d) != slim  # a slim checkpoint leaves the discriminator alone
+    assert not changed(snapshot(source.net_d), target.net_d) != slim
+
+
+def test_init_weights_of_another_architecture_are_refused(tmp_path: Path) -> None:
+    source = save_module(PRFNModule(generator=SMALL_G, discriminator=SMALL_D), tmp_path / "w4.ckpt")
+    target = PRFNModule(generator=dict(SMALL_G, centre_colours=True), discriminator=SMALL_D)
+    with pytest.raises(ValueError, match="but this run builds"):
+        initialise_from(target, source)
+    with pytest.raises(ValueError, match="discriminator in"):
+        initialise_from(PRFNModule(generator=SMALL_G, discriminator=dict(width=8)), source)
