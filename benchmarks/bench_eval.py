@@ -3,7 +3,7 @@
     python benchmarks/bench_eval.py
 
 Runs on the embedded val set (39 photos, seeded masks over all six buckets), FID off. The learned
-row uses a freshly initialised generator: speed does not depend on the weights.
+row is the shipped model (``weights/prfn_small.ckpt``).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import torch
 from pmrf_lightning.data import InpaintingDataModule
 from pmrf_lightning.eval.baselines import BASELINES
 from pmrf_lightning.eval.evaluate import evaluate
-from pmrf_lightning.models import PRFNGenerator
+from pmrf_lightning.inference import load_model
 
 
 def main() -> None:
     module = InpaintingDataModule("sample", image_size=256, batch_size=8, num_workers=2)
     module.setup("validate")
     files = module.files("val")
-    generator = PRFNGenerator(8, 1).eval()
-    inpainters = {"PRFN small (width 8, 1 block)": lambda image, mask: generator(image, mask).image}
+    generator = load_model(None, torch.device("cpu"))
+    inpainters = {"PRFN shipped (width 16, 2 blocks)": lambda image, mask: generator(image, mask).image}
     inpainters |= {f"baseline {name}": fill for name, fill in BASELINES.items()}
     rows = []
     for name, inpaint in inpainters.items():
