@@ -1,9 +1,11 @@
 """The Hydra configuration: composition, ablation files, and their plain-dict view."""
 
 import pytest
+import torch
 from omegaconf import OmegaConf
 
 from pmrf_lightning.config import CONFIG_DIR, ablation_arguments, ablation_names, compose_config
+from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 
 
 @pytest.mark.parametrize("name", ablation_names())
@@ -30,3 +32,13 @@ def test_command_line_overrides_the_experiment() -> None:
     composed = compose_config("train", ["experiment=sample", "checkpoint_every_n_steps=7", "ablation=hrnet"])
     assert composed.checkpoint_every_n_steps == 7
     assert composed.model.generator.width == 8 and composed.model.generator.partial_conv is False
+
+
+def test_photos_gpu_builds_the_shipped_architecture_on_top_of_photos_small() -> None:
+    gpu = compose_config("train", ["experiment=photos_gpu"])
+    small = compose_config("train", ["experiment=photos_small"])
+    shipped = torch.load(SHIPPED_CHECKPOINT, weights_only=True)["hyper_parameters"]["generator"]
+    assert OmegaConf.to_container(gpu.model.generator) == shipped
+    assert gpu.trainer.accelerator == "gpu" and small.trainer.accelerator == "cpu"
+    assert gpu.model.lr == small.model.lr and gpu.data.root == small.data.root  # inherited
+    assert compose_config("train", ["experiment=photos_gpu", "trainer=cpu"]).trainer.accelerator == "cpu"
