@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from pmrf_lightning.config import ablation_names, compose_config
+from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
 from pmrf_lightning.train import train
 
@@ -118,6 +119,8 @@ def test_two_process_cpu_ddp(tmp_path: Path) -> None:
         (["trainer=gpu"], "no CUDA GPU"),
         (["trainer.precision=16-mixed"], "precision 16-mixed is not supported"),
         (["+model.generator.atention=false"], "unexpected keyword argument"),
+        (["init_weights=/nonexistent/prfn.ckpt"], "does not exist"),
+        ([f"init_weights={SHIPPED_CHECKPOINT}"], "but this run builds"),  # width 16, not 4
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
