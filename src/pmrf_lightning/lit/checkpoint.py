@@ -6,36 +6,61 @@ import pickle
 from pathlib import Path
 
 import torch
+from torch import Tensor, nn
 
 from ..models import PRFNGenerator
 
 
-def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
-    """The generator of a Lightning checkpoint, built from the architecture the checkpoint carries.
+def read_checkpoint(
+    path: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[dict, dict[str, dict[str, Tensor]]]:
+    """The generator arguments a checkpoint records and its weights split by network prefix
+    (``{"net_g": {...}, "net_d": {...}}``; a slimmed, shipped checkpoint has no ``net_d``).
 
-    Loaded with ``weights_only=True``. A missing file, a file that is not a checkpoint, or weights
-    that do not fit the recorded architecture raise a one-line ``ValueError``.
+    Loaded with ``weights_only=True``. A missing file or a file that is not a pmrf-train
+    checkpoint raises a one-line ``ValueError``.
     """
     path = Path(path).expanduser()
     if not path.is_file():
         raise ValueError(f"checkpoint {path} does not exist")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-        arguments = checkpoint["hyper_parameters"]["generator"]
-        state = {
-            k.removeprefix("net_g."): v for k, v in checkpoint["state_dict"].items() if k.startswith("net_g.")
-        }
+        arguments = dict(checkpoint["hyper_parameters"]["generator"])
+        states: dict[str, dict[str, Tensor]] = {}
+        for key, value in checkpoint["state_dict"].items():
+            net, _, name = key.partition(".")
+            states.setdefault(net, {})[name] = value
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as error:
         raise ValueError(f"{path} is not a pmrf-train checkpoint ({type(error).__name__})") from None
-    generator = PRFNGenerator(**arguments)
+    return arguments, states
+
+
+def _load(net: nn.Module, state: dict[str, Tensor], message: str) -> None:
     try:
-        generator.load_state_dict(state)
+        net.load_state_dict(state)
     except RuntimeError:
-        raise ValueError(f"the weights in {path} do not fit the generator it records ({arguments})") from None
+        raise ValueError(message) from None
+
+
+def _load_generator_weights(net: nn.Module, states: dict, path: str | Path, arguments: dict) -> None:
+    message = f"the weights in {path} do not fit the generator it records ({arguments})"
+    _load(net, states.get("net_g", {}), message)
+
+
+def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
+    """The generator of a Lightning checkpoint, built from the architecture the checkpoint carries.
+
+    A missing file, a file that is not a checkpoint, or weights that do not fit the recorded
+    architecture raise a one-line ``ValueError``.
+    """
+    path = Path(path).expanduser()
+    arguments, states = read_checkpoint(path, map_location)
+    generator = PRFNGenerator(**arguments)
+    _load_generator_weights(generator, states, path, arguments)
     return generator.eval()
 
 
-def initialise_from(module: torch.nn.Module, path: str | Path) -> list[str]:
+def initialise_from(module: nn.Module, path: str | Path) -> list[str]:
     """Copy the weights of a checkpoint into ``module`` (a PRFNModule) to fine-tune from them.
 
     The generator is required and must have the architecture the module was built with; the
@@ -43,22 +68,12 @@ def initialise_from(module: torch.nn.Module, path: str | Path) -> list[str]:
     Optimiser states and the step count are not copied: training starts at step 0. Returns the
     names of the networks copied. Mismatches raise a one-line ``ValueError``.
     """
-    generator = load_generator(path)
-    arguments = dict(module.hparams["generator"])
-    recorded = torch.load(Path(path).expanduser(), map_location="cpu", weights_only=True)
-    if dict(recorded["hyper_parameters"]["generator"]) != arguments:
-        raise ValueError(
-            f"init_weights {path} holds a generator {recorded['hyper_parameters']['generator']}, "
-            f"but this run builds {arguments}"
-        )
-    module.net_g.load_state_dict(generator.state_dict())
-    discriminator = {
-        k.removeprefix("net_d."): v for k, v in recorded["state_dict"].items() if k.startswith("net_d.")
-    }
-    if not discriminator:
+    arguments, states = read_checkpoint(path)
+    built = dict(module.hparams["generator"])
+    if arguments != built:
+        raise ValueError(f"init_weights {path} holds a generator {arguments}, but this run builds {built}")
+    _load_generator_weights(module.net_g, states, path, arguments)
+    if "net_d" not in states:
         return ["generator"]
-    try:
-        module.net_d.load_state_dict(discriminator)
-    except RuntimeError:
-        raise ValueError(f"the discriminator in {path} does not fit this run's discriminator") from None
+    _load(module.net_d, states["net_d"], f"the discriminator in {path} does not fit this run's discriminator")
     return ["generator", "discriminator"]
