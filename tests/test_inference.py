@@ -12,7 +12,8 @@ from PIL import Image
 import pmrf_lightning
 from pmrf_lightning import inference
 from pmrf_lightning.cli.inpaint import main as inpaint_main
-from pmrf_lightning.inference import STRATEGIES, InpaintingInputError, as_hole_array, inpaint
+from pmrf_lightning.blending import poisson_blend
+from pmrf_lightning.inference import BLENDS, STRATEGIES, InpaintingInputError, as_hole_array, inpaint
 from pmrf_lightning.models import PRFNGenerator
 
 
@@ -34,16 +35,30 @@ def two_holes(height: int = 90, width: int = 100) -> np.ndarray:
     return mask
 
 
+@pytest.mark.parametrize("blend", BLENDS)
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_every_strategy_keeps_known_pixels_bit_exact(strategy: str, model: PRFNGenerator) -> None:
+def test_every_strategy_keeps_known_pixels_bit_exact(strategy: str, blend: str, model: PRFNGenerator) -> None:
     image, mask = photo(), two_holes()
     result = np.asarray(
-        inpaint(image, mask, model, strategy=strategy, device="cpu", size=64, resize_limit=48)
+        inpaint(image, mask, model, strategy=strategy, device="cpu", size=64, resize_limit=48, blend=blend)
     )
     assert result.shape == image.shape and result.dtype == np.uint8
     known = mask == 0
     assert np.array_equal(result[known], image[known])
     assert not np.array_equal(result[~known], image[~known])
+
+
+def test_poisson_blend_uses_the_networks_fill_in_and_around_the_hole(model: PRFNGenerator) -> None:
+    image, mask = photo(88, 96), two_holes(88, 96)
+    hole = mask > 127
+    raw = np.asarray(inpaint(image, mask, model, strategy="original", device="cpu", blend="none"))
+    blended = np.asarray(inpaint(image, mask, model, strategy="original", device="cpu"))
+    fill = inference._run(model, image, hole, inference.pick_device("cpu"))
+    assert np.array_equal(raw[hole], fill[hole])
+    expected = poisson_blend(image, fill, hole).clip(0, 255).round().astype(np.uint8)
+    assert np.array_equal(blended, expected) and not np.array_equal(blended, raw)
+    with pytest.raises(InpaintingInputError, match="blend must be one of poisson, none"):
+        inpaint(image, mask, model, blend="seamless")
 
 
 def test_the_package_exposes_inpaint(model: PRFNGenerator) -> None:
@@ -128,9 +143,13 @@ def test_cli_single_image(tmp_path: Path, checkpoint: Path) -> None:
     Image.fromarray(photo()).save(tmp_path / "photo.jpg")
     Image.fromarray(two_holes()).save(tmp_path / "mask.png")
     argv = ["--image", str(tmp_path / "photo.jpg"), "--mask", str(tmp_path / "mask.png")]
-    argv += ["--out", str(tmp_path / "out.png"), "--checkpoint", str(checkpoint), "--device", "cpu"]
-    assert inpaint_main(argv) == 0
+    argv += ["--checkpoint", str(checkpoint), "--device", "cpu"]
+    assert inpaint_main([*argv, "--out", str(tmp_path / "out.png")]) == 0
     assert Image.open(tmp_path / "out.png").size == (100, 90)
+    assert inpaint_main([*argv, "--out", str(tmp_path / "raw.png"), "--blend", "none"]) == 0
+    raw = inpaint(Image.open(tmp_path / "photo.jpg"), Image.open(tmp_path / "mask.png"), checkpoint,
+                  device="cpu", blend="none")  # fmt: skip
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "raw.png")), np.asarray(raw))
 
 
 def test_cli_folder_mode_reports_failures_and_finishes_the_rest(

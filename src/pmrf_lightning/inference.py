@@ -10,7 +10,9 @@ from IOPaint):
   to the model's ``size``, run, and paste the result back.
 
 In every strategy the pixels outside the hole are the input's own, bit for bit: the network only
-decides what goes into the hole. Masks mark the hole in white by default (``hole="white"``, as
+decides what goes into the hole. By default (``blend="poisson"``) its fill is then Poisson-blended
+into the photo (``blending.py``: the fill's gradients, the known pixels at the hole's edge), which
+removes colour seams; ``blend="none"`` pastes the raw fill. Masks mark the hole in white by default (``hole="white"``, as
 IOPaint); a greyscale mask is thresholded at 50 %.
 """
 
@@ -24,12 +26,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .blending import poisson_blend
 from .data.image_io import to_rgb
 from .lit.checkpoint import load_generator
 from .models import PRFNGenerator
 
 Strategy = Literal["crop", "resize", "original"]
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
+Blend = Literal["poisson", "none"]
+BLENDS: tuple[str, ...] = ("poisson", "none")
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "prfn_small.ckpt"
 SHIPPED_SIZE = 128  # the shipped model's training resolution (weights/MODEL_CARD.md)
 DEFAULT_SIZE = 256  # the paper's, for checkpoints of the paper's setting
@@ -110,7 +115,7 @@ def as_hole_array(mask: Image.Image | np.ndarray, hole: Literal["white", "black"
 
 def _run(model: PRFNGenerator, rgb: np.ndarray, hole: np.ndarray, device: torch.device) -> np.ndarray:
     """The network on one array whose sides are multiples of 8: (H, W, 3) uint8 -> same."""
-    image = torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
+    image = torch.tensor(rgb).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
     mask = torch.from_numpy(~hole)[None, None].float().to(device)
     with torch.no_grad():
         output = model(image, mask).image
@@ -168,6 +173,18 @@ def _crop_boxes(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, i
     return boxes
 
 
+def _fill_crops(model, rgb, hole, device, size: int, margin: float) -> np.ndarray:
+    """The ``crop`` strategy: the network's output in every hole and on the ring of pixels around it."""
+    fill = rgb.copy()
+    near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    for top, left, side, _ in _crop_boxes(hole, size, margin):
+        window = (slice(top, top + side), slice(left, left + side))
+        target = (min(side, size), min(side, size))
+        patch = _at_scale(model, rgb[window], hole[window], device, target)
+        fill[window] = np.where(near_hole[window][..., None], patch, fill[window])
+    return fill
+
+
 def inpaint(
     image: Image.Image | np.ndarray,
     mask: Image.Image | np.ndarray,
@@ -178,17 +195,21 @@ def inpaint(
     size: int | None = None,
     resize_limit: int = 512,
     crop_margin: float = 0.5,
+    blend: Blend = "poisson",
 ) -> Image.Image:
     """Fill the hole of ``mask`` in ``image``; returns an RGB PIL image of the input's size.
 
     ``model``: a ``PRFNGenerator``, a ``pmrf-train`` checkpoint path, or None for the shipped model.
     ``size``: the side the ``crop`` strategy brings each hole's square to; by default the shipped
-    model's training size (128) with ``model=None``, else 256.
+    model's training size (128) with ``model=None``, else 256. ``blend``: ``poisson`` (default)
+    or ``none`` (the raw fill).
     A mask without any hole returns the image unchanged. Raises ``InpaintingInputError`` (one line)
     for sizes that differ, images smaller than 8 pixels a side, or unknown options.
     """
     if strategy not in STRATEGIES:
         raise InpaintingInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    if blend not in BLENDS:
+        raise InpaintingInputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
     rgb = as_rgb_array(image)
     hole_map = as_hole_array(mask, hole)
     if hole_map.shape != rgb.shape[:2]:
@@ -206,16 +227,13 @@ def inpaint(
     net = load_model(model, torch_device)
     height, width = hole_map.shape
     if strategy == "original":
-        filled = _run_padded(net, rgb, hole_map, torch_device)
+        fill = _run_padded(net, rgb, hole_map, torch_device)
     elif strategy == "resize":
         scale = min(1.0, resize_limit / max(height, width))
         target = (max(MULTIPLE, round(height * scale)), max(MULTIPLE, round(width * scale)))
-        filled = _at_scale(net, rgb, hole_map, torch_device, target)
+        fill = _at_scale(net, rgb, hole_map, torch_device, target)
     else:
-        filled = rgb.copy()
-        for top, left, side, _ in _crop_boxes(hole_map, size, crop_margin):
-            window = (slice(top, top + side), slice(left, left + side))
-            target = (min(side, size), min(side, size))
-            patch = _at_scale(net, filled[window], hole_map[window], torch_device, target)
-            filled[window] = np.where(hole_map[window][..., None], patch, filled[window])
-    return Image.fromarray(np.where(hole_map[..., None], filled, rgb))
+        fill = _fill_crops(net, rgb, hole_map, torch_device, size, crop_margin)
+    if blend == "poisson":
+        return Image.fromarray(poisson_blend(rgb, fill, hole_map).clip(0, 255).round().astype(np.uint8))
+    return Image.fromarray(np.where(hole_map[..., None], fill, rgb))

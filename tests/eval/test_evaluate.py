@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from pmrf_lightning.cli.eval import blended
 from pmrf_lightning.cli.masks import main as masks_main
 from pmrf_lightning.data import InpaintingDataModule, MaskFiles, ProceduralMasks, mask_ratio_bucket
 from pmrf_lightning.eval.baselines import BASELINES, mean_fill
@@ -119,6 +120,18 @@ def test_a_checkpoint_loads_with_weights_only_and_scores(tmp_path: Path, photo_f
     assert len(records) == 12 and summary["Ave"]["rel_l1"] > 0
 
 
+def test_poisson_blending_rescores_a_network_and_leaves_a_classical_fill_alone(
+    tmp_path: Path, photo_folder: Path
+) -> None:
+    generator = load_generator(trained_checkpoint(tmp_path))
+    batches, files = loader(photo_folder)
+    cpu = torch.device("cpu")
+    for inpaint, changes in ((lambda i, m: generator(i, m).image, True), (BASELINES["telea"], False)):
+        raw = evaluate(inpaint, batches, files, cpu)[0]
+        poisson = evaluate(blended(inpaint, "poisson"), batches, files, cpu)[0]
+        assert (raw != poisson) == changes  # a classical fill keeps the known pixels: nothing to blend
+
+
 def test_bad_checkpoints_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
         load_generator(tmp_path / "missing.ckpt")
@@ -159,6 +172,7 @@ def test_a_baseline_end_to_end_on_a_tiny_folder(photo_folder: Path, tmp_path: Pa
         (["baseline=telea", "fid.weights=/nonexistent/inception.pth"], "download"),
         (["baseline=telea", "fid=false", "data=folder", "data.root=EMPTY"], "no images found"),
         (["fid=false"], "exactly one of"),
+        (["baseline=telea", "fid=false", "blend=seamless"], "blend must be one of none, poisson"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(overrides: list[str], message: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
     pmrf-eval checkpoint=PATH data=sample fid=false
     pmrf-eval baseline=telea data=sample fid=false          # telea | ns | biharmonic | mean
     pmrf-eval sweep=multirun/sample data=sample fid=false   # Table 2 beside the paper's
+    pmrf-eval checkpoint=PATH data=photos fid=false blend=poisson   # + Poisson blending
     pmrf-eval checkpoint=PATH data=places2 data.root=/data/places365 split=test \\
         masks@data.eval_masks=frozen data.eval_masks.root=masks/eval256 fid.weights=/path/inception.pth
 
@@ -25,6 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 from torch.utils.data import DataLoader
 
+from ..blending import poisson_blend_batch
 from ..config import CONFIG_DIR
 from ..data import DatasetLayoutError
 from ..eval.baselines import BASELINES, Inpainter
@@ -33,6 +35,8 @@ from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
 from ..inference import pick_device
 from ..lit import load_generator
+
+BLENDS = ("none", "poisson")
 
 
 def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device) -> Inpainter:
@@ -44,6 +48,15 @@ def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device
         return BASELINES[baseline]
     generator = load_generator(checkpoint).to(device)
     return lambda image, mask: generator(image, mask).image
+
+
+def blended(inpaint: Inpainter, blend: str) -> Inpainter:
+    """``blend=poisson`` blends every output into its image (GLCIC's post-processing), else as is."""
+    if blend not in BLENDS:
+        raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
+    if blend == "none":
+        return inpaint
+    return lambda image, mask: poisson_blend_batch(image, mask, inpaint(image, mask))
 
 
 def prepare(cfg: DictConfig, device: torch.device) -> tuple[DataLoader, list[Path], torch.nn.Module | None]:
@@ -98,13 +111,14 @@ def run(cfg: DictConfig, out: Path) -> str:
         for name, checkpoint in runs.items():
             folder = out / name
             folder.mkdir(parents=True, exist_ok=True)
-            summary = score(cfg, inpainter(str(checkpoint), None, device), prepared, device, folder)
+            inpaint = blended(inpainter(str(checkpoint), None, device), cfg.blend)
+            summary = score(cfg, inpaint, prepared, device, folder)
             (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint})"))
             averages[name] = summary["Ave"]
         text = table2(averages)
     else:
-        what = cfg.baseline or cfg.checkpoint
-        inpaint = inpainter(cfg.checkpoint, cfg.baseline, device)
+        inpaint = blended(inpainter(cfg.checkpoint, cfg.baseline, device), cfg.blend)
+        what = (cfg.baseline or cfg.checkpoint) + (" + Poisson blending" if cfg.blend == "poisson" else "")
         summary = score(cfg, inpaint, prepare(cfg, device), device, out)
         text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
         if summary["outside"]["n"]:

@@ -21,7 +21,15 @@ from PIL import Image
 from rich.progress import track
 
 from ..data.image_io import IMAGE_SUFFIXES, UnreadableImageError, load_rgb
-from ..inference import STRATEGIES, InpaintingInputError, as_hole_array, inpaint, load_model, pick_device
+from ..inference import (
+    BLENDS,
+    STRATEGIES,
+    InpaintingInputError,
+    as_hole_array,
+    inpaint,
+    load_model,
+    pick_device,
+)
 
 
 def write_atomically(image: Image.Image, out: Path) -> None:
@@ -44,7 +52,7 @@ def inpaint_file(image_path: Path, mask_path: Path, out: Path, model, args: argp
             mask = mask_file.convert("L")
     except OSError as error:
         raise UnreadableImageError(f"cannot read mask {mask_path}: {error}") from None
-    result = inpaint(image, mask, model, args.strategy, args.device, args.hole)
+    result = inpaint(image, mask, model, args.strategy, args.device, args.hole, blend=args.blend)
     write_atomically(result, out)
     if not as_hole_array(mask, args.hole).any():
         return f"{mask_path} has no hole; wrote {image_path} unchanged"
@@ -69,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output file, or folder in folder mode")
     parser.add_argument("--checkpoint", type=Path, default=None, help="a pmrf-train checkpoint")
     parser.add_argument("--strategy", choices=STRATEGIES, default="crop")
+    parser.add_argument(
+        "--blend", choices=BLENDS, default="poisson", help="Poisson-blend the fill into the photo, or not"
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     parser.add_argument(
         "--hole", choices=["white", "black"], default="white", help="colour of the hole in masks"
