@@ -11,8 +11,8 @@ from PIL import Image
 
 import pmrf_lightning
 from pmrf_lightning import inference
-from pmrf_lightning.cli.inpaint import main as inpaint_main
 from pmrf_lightning.blending import poisson_blend
+from pmrf_lightning.cli.inpaint import main as inpaint_main
 from pmrf_lightning.inference import BLENDS, STRATEGIES, InpaintingInputError, as_hole_array, inpaint
 from pmrf_lightning.models import PRFNGenerator
 

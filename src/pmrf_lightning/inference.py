@@ -12,8 +12,8 @@ from IOPaint):
 In every strategy the pixels outside the hole are the input's own, bit for bit: the network only
 decides what goes into the hole. By default (``blend="poisson"``) its fill is then Poisson-blended
 into the photo (``blending.py``: the fill's gradients, the known pixels at the hole's edge), which
-removes colour seams; ``blend="none"`` pastes the raw fill. Masks mark the hole in white by default (``hole="white"``, as
-IOPaint); a greyscale mask is thresholded at 50 %.
+removes colour seams; ``blend="none"`` pastes the raw fill. Masks mark the hole in white by
+default (``hole="white"``, as IOPaint); a greyscale mask is thresholded at 50 %.
 """
 
 from __future__ import annotations
