@@ -164,6 +164,18 @@ def test_a_baseline_end_to_end_on_a_tiny_folder(photo_folder: Path, tmp_path: Pa
     assert json.loads((out / "scores.json").read_text())["summary"]["Ave"]["rel_l1"] > 0
 
 
+def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> None:
+    data = ["data=folder", f"data.root={photo_folder}", "data.image_size=64", "fid=false"]
+    for name in ("telea", "mean"):
+        assert pmrf_eval(f"baseline={name}", *data, f"hydra.run.dir={tmp_path / name}").returncode == 0
+    result = pmrf_eval(
+        f"compare=[{tmp_path / 'telea'},{tmp_path / 'mean'}]", f"hydra.run.dir={tmp_path / 'c'}"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = (tmp_path / "c" / "compare.md").read_text()
+    assert text.count("| Ave |") == 3 and "A better on" in text
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -173,6 +185,8 @@ def test_a_baseline_end_to_end_on_a_tiny_folder(photo_folder: Path, tmp_path: Pa
         (["baseline=telea", "fid=false", "data=folder", "data.root=EMPTY"], "no images found"),
         (["fid=false"], "exactly one of"),
         (["baseline=telea", "fid=false", "blend=seamless"], "blend must be one of none, poisson"),
+        (["compare=EMPTY"], "compare takes two pmrf-eval run folders"),
+        (["compare=[EMPTY,EMPTY]"], "has no scores.json"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(overrides: list[str], message: str, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@
     pmrf-eval baseline=telea data=sample fid=false          # telea | ns | biharmonic | mean
     pmrf-eval sweep=multirun/sample data=sample fid=false   # Table 2 beside the paper's
     pmrf-eval checkpoint=PATH data=photos fid=false blend=poisson   # + Poisson blending
+    pmrf-eval compare=[outputs/eval/A,outputs/eval/B]        # paired per-bucket A − B, 95 % intervals
     pmrf-eval checkpoint=PATH data=places2 data.root=/data/places365 split=test \\
         masks@data.eval_masks=frozen data.eval_masks.root=masks/eval256 fid.weights=/path/inception.pth
 
@@ -22,7 +23,7 @@ import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 from torch.utils.data import DataLoader
 
@@ -30,6 +31,7 @@ from ..blending import poisson_blend_batch
 from ..config import CONFIG_DIR
 from ..data import DatasetLayoutError
 from ..eval.baselines import BASELINES, Inpainter
+from ..eval.compare import compare, comparison_markdown, read_scores
 from ..eval.evaluate import evaluate
 from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
@@ -102,7 +104,18 @@ def sweep_runs(folder: Path) -> dict[str, Path]:
     return runs
 
 
+def compare_runs(runs: ListConfig | str) -> str:
+    if not isinstance(runs, ListConfig) or len(runs) != 2:
+        raise ValueError(f"compare takes two pmrf-eval run folders, compare=[A,B]; got {runs}")
+    a, b = (Path(run).expanduser() for run in runs)
+    return comparison_markdown(compare(read_scores(a), read_scores(b)), str(a), str(b))
+
+
 def run(cfg: DictConfig, out: Path) -> str:
+    if cfg.compare is not None:
+        text = compare_runs(cfg.compare)
+        (out / "compare.md").write_text(text + "\n")
+        return text
     device = pick_device(cfg.device)
     if cfg.sweep is not None:
         runs = sweep_runs(Path(cfg.sweep).expanduser())
@@ -137,7 +150,10 @@ def main(cfg: DictConfig) -> None:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
     print(text)
-    print(f"\nscores: {out / 'scores.json'}, {out / 'scores.csv'}; table: {out / 'table.md'}")
+    if cfg.compare is None:
+        print(f"\nscores: {out / 'scores.json'}, {out / 'scores.csv'}; table: {out / 'table.md'}")
+    else:
+        print(f"\ncomparison: {out / 'compare.md'}")
 
 
 if __name__ == "__main__":
