@@ -70,6 +70,9 @@ def test_same_data_and_seed_give_identical_numbers(photo_folder: Path) -> None:
     assert json.dumps(runs[0]) == json.dumps(runs[1])
     records, summary = runs[0]
     assert len(records) == 12 and summary["Ave"]["n"] + summary["outside"]["n"] == 12
+    assert (
+        set(summary["edge_error"]) <= {"1", "2", "3", "4", "6", "10", "20"} and summary["edge_error"]["1"] > 0
+    )
 
 
 class TinyFeatures(nn.Module):

@@ -7,7 +7,7 @@ import torch
 
 from pmrf_lightning.eval import RelativeL1, composite, quantize, relative_l1
 from pmrf_lightning.eval.evaluate import summarise
-from pmrf_lightning.eval.metrics import per_image_scores
+from pmrf_lightning.eval.metrics import MAX_EDGE_DISTANCE, edge_error_sums, per_image_scores
 from pmrf_lightning.eval.tables import table1, table2
 
 
@@ -79,3 +79,28 @@ def test_table1_has_six_buckets_and_the_average() -> None:
 def test_table2_sits_beside_the_paper() -> None:
     text = table2({"full": {"rel_l1": 5.0, "ssim": 0.8, "psnr": 20.0, "fid": None}})
     assert "| full | 5.00 | 0.800 | 20.000 | – | 3.54 / 0.841 / 25.475 / 6.98 |" in text
+
+
+def test_edge_error_bins_hole_pixels_by_distance_to_the_nearest_known_pixel() -> None:
+    """A 5-pixel hole in a row of 7: distances 1, 2, 3, 2, 1; errors 10, 20, 30, 40, 50 levels."""
+    target = torch.zeros(2, 3, 1, 7)
+    result = (torch.tensor([0.0, 10, 20, 30, 40, 50, 99]) / 255).expand(2, 3, 1, 7).clone()
+    mask = torch.tensor([1.0, 0, 0, 0, 0, 0, 1]).expand(2, 1, 1, 7).clone()
+    mask[1] = 1  # the second image has no hole and adds nothing
+    sums, counts = edge_error_sums(target, result, mask)
+    assert counts[1:4].tolist() == [2, 2, 1] and counts.sum() == 5
+    assert sums[1:4].tolist() == pytest.approx([60, 60, 30])
+
+
+def test_edge_error_puts_far_pixels_in_the_last_bin() -> None:
+    mask = torch.ones(1, 1, 60, 60)
+    mask[..., 5:55, 5:55] = 0
+    sums, counts = edge_error_sums(torch.zeros(1, 3, 60, 60), torch.zeros(1, 3, 60, 60), mask)
+    assert counts.sum() == 50 * 50 and counts[MAX_EDGE_DISTANCE] > 0 and counts[0] == 0
+    assert sums.sum() == 0
+
+
+def test_table1_shows_the_edge_error_when_there_is_one() -> None:
+    summary = summarise([record(0, 1.0)], {}) | {"edge_error": {"1": 5.151, "2": 8.0}}
+    text = table1(summary, "demo")
+    assert "| distance (px) | 1 | 2 |" in text and "| error | 5.15 | 8.00 |" in text

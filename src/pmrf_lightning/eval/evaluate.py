@@ -2,7 +2,9 @@
 
 Each output is composited into the known pixels, ``M ⊙ I_gt + (1 − M) ⊙ I_g``, and quantised to
 8 bits as a saved PNG would be, before any metric. Images whose mask falls outside the paper's six
-buckets (no hole, or more than 60 %) are scored per image but left out of the table.
+buckets (no hole, or more than 60 %) are scored per image but left out of the table. The summary
+also holds ``edge_error``: the mean error of hole pixels by their distance to the nearest known
+pixel (all images), which shows whether a fill loses at the hole's edge or deep inside.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from torchvision.utils import save_image
 from ..data.masks import BUCKET_LABELS, NUM_BUCKETS, hole_ratio, mask_ratio_bucket
 from .baselines import Inpainter
 from .fid import new_fid
-from .metrics import composite, per_image_scores, quantize
+from .metrics import (
+    EDGE_DISTANCES,
+    MAX_EDGE_DISTANCE,
+    composite,
+    edge_error_sums,
+    per_image_scores,
+    quantize,
+)
 
 SCORES = ("rel_l1", "rel_l1_gt", "psnr", "ssim")
 
@@ -32,15 +41,18 @@ def evaluate(
     image_dir: Path | None = None,
     total: int | None = None,
 ) -> tuple[list[dict], dict[str, dict]]:
-    """Returns per-image records and the summary keyed by bucket label and "Ave"."""
+    """Returns per-image records and the summary keyed by bucket label, "Ave" and "edge_error"."""
     fids = {b: new_fid(fid_features).to(device) for b in range(NUM_BUCKETS)} if fid_features else {}
     records: list[dict] = []
+    edge_sums = edge_counts = torch.zeros(MAX_EDGE_DISTANCE + 1, dtype=torch.float64)
     for batch in track(batches, description="evaluating", total=total):
         image, mask = batch["image"].to(device), batch["mask"].to(device)
         with torch.no_grad():
             output = inpaint(image, mask)
         target, result = quantize(image), quantize(composite(mask, image, output))
         scores = {key: value.tolist() for key, value in per_image_scores(target, result).items()}
+        sums, counts = edge_error_sums(target, result, mask)
+        edge_sums, edge_counts = edge_sums + sums, edge_counts + counts
         buckets = [mask_ratio_bucket(m) for m in mask]
         for i, index in enumerate(batch["index"].tolist()):
             record = {"index": index, "file": str(files[index]), "bucket": buckets[i]}
@@ -53,7 +65,11 @@ def evaluate(
             if chosen:
                 fid.update(target[chosen], real=True)
                 fid.update(result[chosen], real=False)
-    return records, summarise(records, fids)
+    summary = summarise(records, fids)
+    summary["edge_error"] = {
+        str(d): float(edge_sums[d] / edge_counts[d]) for d in EDGE_DISTANCES if edge_counts[d] > 0
+    }
+    return records, summary
 
 
 def summarise(records: list[dict], fids: dict[int, nn.Module]) -> dict[str, dict]:

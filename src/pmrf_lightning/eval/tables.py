@@ -40,6 +40,16 @@ def table1(summary: dict[str, dict], title: str) -> str:
         cells = [_cell(row.get(key), digits) for key, _, digits in METRICS]
         lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
     lines += ["", REL_L1_NOTE]
+    if summary.get("edge_error"):
+        edge = summary["edge_error"]
+        lines += [
+            "",
+            "Mean |gt − out| of hole pixels (8-bit levels) by distance to the nearest known pixel:",
+            "",
+            "| distance (px) | " + " | ".join(edge) + " |",
+            "|---" * (len(edge) + 1) + "|",
+            "| error | " + " | ".join(f"{v:.2f}" for v in edge.values()) + " |",
+        ]
     return "\n".join(lines)
 
 
