@@ -22,6 +22,7 @@ import scipy.sparse.linalg
 import torch
 from torch import Tensor
 
+BLENDS: tuple[str, ...] = ("poisson", "none")  # the choices offered by inpaint() and pmrf-eval
 NEIGHBOURS = ((0, 1), (0, -1), (1, 0), (-1, 0))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .blending import poisson_blend
+from .blending import BLENDS, poisson_blend
 from .data.image_io import to_rgb
 from .lit.checkpoint import load_generator
 from .models import PRFNGenerator
@@ -34,7 +34,6 @@ from .models import PRFNGenerator
 Strategy = Literal["crop", "resize", "original"]
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
 Blend = Literal["poisson", "none"]
-BLENDS: tuple[str, ...] = ("poisson", "none")
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "prfn_small.ckpt"
 SHIPPED_SIZE = 128  # the shipped model's training resolution (weights/MODEL_CARD.md)
 DEFAULT_SIZE = 256  # the paper's, for checkpoints of the paper's setting

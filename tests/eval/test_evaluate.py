@@ -187,7 +187,7 @@ def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> Non
         (["baseline=telea", "fid.weights=/nonexistent/inception.pth"], "download"),
         (["baseline=telea", "fid=false", "data=folder", "data.root=EMPTY"], "no images found"),
         (["fid=false"], "exactly one of"),
-        (["baseline=telea", "fid=false", "blend=seamless"], "blend must be one of none, poisson"),
+        (["baseline=telea", "fid=false", "blend=seamless"], "blend must be one of poisson, none"),
         (["compare=EMPTY"], "compare takes two pmrf-eval run folders"),
         (["compare=[EMPTY,EMPTY]"], "has no scores.json"),
     ],

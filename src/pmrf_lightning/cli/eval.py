@@ -27,7 +27,7 @@ from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 from torch.utils.data import DataLoader
 
-from ..blending import poisson_blend_batch
+from ..blending import BLENDS, poisson_blend_batch
 from ..config import CONFIG_DIR
 from ..data import DatasetLayoutError
 from ..eval.baselines import BASELINES, Inpainter
@@ -37,8 +37,6 @@ from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
 from ..inference import pick_device
 from ..lit import load_generator
-
-BLENDS = ("none", "poisson")
 
 
 def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device) -> Inpainter:
