@@ -3,7 +3,7 @@
     python benchmarks/bench_eval.py
 
 Runs on the embedded val set (39 photos, seeded masks over all six buckets), FID off. The learned
-row is the shipped model (``weights/prfn_small.ckpt``).
+rows are the shipped model (``weights/prfn_small.ckpt``), raw and Poisson-blended (``blend=poisson``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 
 import torch
 
+from pmrf_lightning.blending import poisson_blend_batch
 from pmrf_lightning.data import InpaintingDataModule
 from pmrf_lightning.eval.baselines import BASELINES
 from pmrf_lightning.eval.evaluate import evaluate
@@ -23,7 +24,10 @@ def main() -> None:
     module.setup("validate")
     files = module.files("val")
     generator = load_model(None, torch.device("cpu"))
-    inpainters = {"PRFN shipped (width 16, 2 blocks)": lambda image, mask: generator(image, mask).image}
+    inpainters = {
+        "PRFN shipped (width 16, 2 blocks)": lambda image, mask: generator(image, mask).image,
+        "PRFN shipped + Poisson blending": lambda i, m: poisson_blend_batch(i, m, generator(i, m).image),
+    }
     inpainters |= {f"baseline {name}": fill for name, fill in BASELINES.items()}
     rows = []
     for name, inpaint in inpainters.items():
