@@ -44,13 +44,16 @@ def test_inpaint_through_gradio_client(served) -> None:
     url, folder, photo, mask = served
     client = Client(url, verbose=False)
     editor = {"background": handle_file(str(folder / "photo.png")), "layers": [], "composite": None}
-    result_path, status = client.predict(
-        editor, handle_file(str(folder / "mask.png")), "crop", api_name="/inpaint"
-    )
-    result = np.asarray(Image.open(result_path).convert("RGB"))
-    assert result.shape == photo.shape and "done" in status
-    known = mask == 0
-    assert np.array_equal(result[known], photo[known])
+    results = {}
+    for blend in ("poisson", "none"):
+        result_path, status = client.predict(
+            editor, handle_file(str(folder / "mask.png")), "crop", blend, api_name="/inpaint"
+        )
+        results[blend] = np.asarray(Image.open(result_path).convert("RGB"))
+        assert results[blend].shape == photo.shape and f"blend {blend}" in status
+        known = mask == 0
+        assert np.array_equal(results[blend][known], photo[known])
+    assert not np.array_equal(results["poisson"], results["none"])
 
 
 def test_painted_layers_become_the_hole() -> None:

@@ -3,7 +3,8 @@
     pmrf-app --checkpoint model.ckpt            # then open http://127.0.0.1:7860
 
 Upload a photo, paint over what should go (or upload a mask, hole = white), choose the strategy
-and press *Inpaint*; the result can be downloaded as PNG. The same function is served at the
+and the blending (Poisson by default, or the raw fill) and press *Inpaint*; the result can be
+downloaded as PNG. The same function is served at the
 API name ``/inpaint`` (``gradio_client``).
 """
 
@@ -16,7 +17,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from .inference import STRATEGIES, InpaintingInputError, inpaint, load_model, pick_device
+from .inference import BLENDS, STRATEGIES, InpaintingInputError, inpaint, load_model, pick_device
 
 
 def painted_hole(editor: dict | None) -> np.ndarray | None:
@@ -39,7 +40,9 @@ def make_handler(checkpoint: Path | None, device: str):
     except (FileNotFoundError, InpaintingInputError) as error:
         model, problem = None, str(error)
 
-    def handle(editor: dict | None, mask: np.ndarray | None, strategy: str) -> tuple[Image.Image, str]:
+    def handle(
+        editor: dict | None, mask: np.ndarray | None, strategy: str, blend: str
+    ) -> tuple[Image.Image, str]:
         if problem is not None:
             raise gr.Error(problem)
         if not editor or editor.get("background") is None:
@@ -48,10 +51,10 @@ def make_handler(checkpoint: Path | None, device: str):
         if hole is None:
             raise gr.Error("paint over what to remove, or upload a mask")
         try:
-            result = inpaint(editor["background"], hole, model, strategy=strategy, device=device)
+            result = inpaint(editor["background"], hole, model, strategy=strategy, device=device, blend=blend)
         except InpaintingInputError as error:
             raise gr.Error(str(error)) from None
-        return result, f"done: {result.width}×{result.height}, strategy {strategy}"
+        return result, f"done: {result.width}×{result.height}, strategy {strategy}, blend {blend}"
 
     return handle
 
@@ -69,12 +72,14 @@ def build_app(checkpoint: Path | None = None, device: str = "auto") -> gr.Blocks
             mask = gr.Image(
                 label="Mask (optional, white = hole)", type="numpy", image_mode="L", sources=["upload"]
             )
-        strategy = gr.Radio(list(STRATEGIES), value="crop", label="Strategy for large photos")
+        with gr.Row():
+            strategy = gr.Radio(list(STRATEGIES), value="crop", label="Strategy for large photos")
+            blend = gr.Radio(list(BLENDS), value="poisson", label="Blending of the fill into the photo")
         button = gr.Button("Inpaint", variant="primary")
         result = gr.Image(label="Result", type="pil", format="png", interactive=False)
         status = gr.Markdown()
         handler = make_handler(checkpoint, device)
-        button.click(handler, [editor, mask, strategy], [result, status], api_name="inpaint")
+        button.click(handler, [editor, mask, strategy, blend], [result, status], api_name="inpaint")
     return app
 
 
