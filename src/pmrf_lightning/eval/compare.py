@@ -54,24 +54,21 @@ def compare(a: list[dict], b: list[dict], seed: int = 0) -> dict[str, dict[str, 
         for bucket in sorted(buckets):
             values = np.array([(x[key], y[key]) for x, y in buckets[bucket]])
             diff = values[:, 0] - values[:, 1]
-            boot = diff[draws[bucket]].mean(axis=1)
-            boots.append(boot)
-            better = (diff < 0) if lower else (diff > 0)
-            rows[BUCKET_LABELS[bucket]] = _row(values[:, 0].mean(), values[:, 1].mean(), boot, len(diff))
-            rows[BUCKET_LABELS[bucket]]["a_better"] = int(better.sum())
+            boots.append(diff[draws[bucket]].mean(axis=1))
+            wins = int(((diff < 0) if lower else (diff > 0)).sum())
+            rows[BUCKET_LABELS[bucket]] = _row(*values.mean(axis=0), boots[-1], len(diff), wins)
         if rows:
-            means = [(r["mean_a"], r["mean_b"]) for r in rows.values()]
-            ave = np.mean(means, axis=0)
-            rows["Ave"] = _row(ave[0], ave[1], np.mean(boots, axis=0), sum(r["n"] for r in rows.values()))
-            rows["Ave"]["a_better"] = sum(r["a_better"] for label, r in rows.items() if label != "Ave")
+            mean_a, mean_b = np.mean([(r["mean_a"], r["mean_b"]) for r in rows.values()], axis=0)
+            n, wins = (sum(r[k] for r in rows.values()) for k in ("n", "a_better"))
+            rows["Ave"] = _row(mean_a, mean_b, np.mean(boots, axis=0), n, wins)
         result[key] = rows
     return result
 
 
-def _row(mean_a: float, mean_b: float, boot: np.ndarray, n: int) -> dict:
+def _row(mean_a: float, mean_b: float, boot: np.ndarray, n: int, a_better: int) -> dict:
     low, high = np.percentile(boot, [2.5, 97.5])
     return {"n": n, "mean_a": float(mean_a), "mean_b": float(mean_b), "diff": float(mean_a - mean_b),
-            "low": float(low), "high": float(high)}  # fmt: skip
+            "low": float(low), "high": float(high), "a_better": a_better}  # fmt: skip
 
 
 def comparison_markdown(result: dict[str, dict[str, dict]], name_a: str, name_b: str) -> str:
