@@ -4,8 +4,7 @@
 
 Upload a photo, paint over what should go (or upload a mask, hole = white), choose the strategy
 and the blending (Poisson by default, or the raw fill) and press *Inpaint*; the result can be
-downloaded as PNG. The same function is served at the
-API name ``/inpaint`` (``gradio_client``).
+downloaded as PNG. The same function is served at the API name ``/inpaint`` (``gradio_client``).
 """
 
 from __future__ import annotations

@@ -115,6 +115,7 @@ def run(cfg: DictConfig, out: Path) -> str:
         (out / "compare.md").write_text(text + "\n")
         return text
     device = pick_device(cfg.device)
+    blending = " + Poisson blending" if cfg.blend == "poisson" else ""
     if cfg.sweep is not None:
         runs = sweep_runs(Path(cfg.sweep).expanduser())
         prepared = prepare(cfg, device)
@@ -124,12 +125,12 @@ def run(cfg: DictConfig, out: Path) -> str:
             folder.mkdir(parents=True, exist_ok=True)
             inpaint = blended(inpainter(str(checkpoint), None, device), cfg.blend)
             summary = score(cfg, inpaint, prepared, device, folder)
-            (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint})"))
+            (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint}){blending}"))
             averages[name] = summary["Ave"]
         text = table2(averages)
     else:
         inpaint = blended(inpainter(cfg.checkpoint, cfg.baseline, device), cfg.blend)
-        what = (cfg.baseline or cfg.checkpoint) + (" + Poisson blending" if cfg.blend == "poisson" else "")
+        what = (cfg.baseline or cfg.checkpoint) + blending
         summary = score(cfg, inpaint, prepare(cfg, device), device, out)
         text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
         if summary["outside"]["n"]:
