@@ -123,6 +123,12 @@ def test_a_checkpoint_loads_with_weights_only_and_scores(tmp_path: Path, photo_f
     assert len(records) == 12 and summary["Ave"]["rel_l1"] > 0
 
 
+def test_an_exact_fill_has_zero_edge_error_at_every_distance(photo_folder: Path) -> None:
+    batches, files = loader(photo_folder)
+    _, summary = evaluate(lambda image, mask: image, batches, files, torch.device("cpu"))
+    assert {"1", "2", "3"} <= set(summary["edge_error"]) and set(summary["edge_error"].values()) == {0.0}
+
+
 def test_poisson_blending_rescores_a_network_and_leaves_a_classical_fill_alone(
     tmp_path: Path, photo_folder: Path
 ) -> None:
