@@ -117,14 +117,19 @@ def test_each_ablation_builds_the_network_of_its_table2_row(
     )
 
 
-def test_priorities_by_branch_structure_on_the_lowest_texture_elsewhere() -> None:
-    net = build("full")
-    for stage in net.stages:
+@pytest.mark.parametrize("ablation", ["full", "wo_arf"])
+def test_priorities_by_branch_structure_on_the_lowest_texture_elsewhere(ablation: str) -> None:
+    """Stage 6 follows the attention fusion, whose masks are all known: there eq. 5 is eq. 1."""
+    net = build(ablation)
+    for index, stage in enumerate(net.stages):
         branch_priorities = [
             {m.priority for m in branch.modules() if isinstance(m, PartialConv2d)}
             for branch in stage.branches
         ]
-        assert branch_priorities == [{"texture"}, {"texture"}, {"texture"}, {"structure"}]
+        if index == len(net.stages) - 1 and ablation == "full":
+            assert branch_priorities == [{"none"}] * 4
+        else:
+            assert branch_priorities == [{"texture"}, {"texture"}, {"texture"}, {"structure"}]
 
 
 @pytest.mark.parametrize("ablation", ["full", "hrnet"])
@@ -162,8 +167,6 @@ def test_an_all_known_mask_and_an_all_hole_mask_run() -> None:
         ((1, 3, 64, 68), (1, 1, 64, 68), 1.0, "multiples of 8"),
         ((1, 3, 64, 64), (1, 3, 64, 64), 1.0, "mask must have shape (1, 1, 64, 64)"),
         ((2, 3, 64, 64), (1, 1, 64, 64), 1.0, "mask must have shape (2, 1, 64, 64)"),
-        ((1, 3, 64, 64), (1, 1, 64, 64), 0.5, "0 (hole) or 1 (known)"),
-        ((1, 3, 64, 64), (1, 1, 64, 64), 255.0, "0 (hole) or 1 (known)"),
     ],
 )
 def test_bad_input_raises_a_one_line_value_error(
@@ -173,6 +176,13 @@ def test_bad_input_raises_a_one_line_value_error(
     with pytest.raises(ValueError) as error:
         net(torch.zeros(image_shape), torch.full(mask_shape, mask_value))
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("mask_value", [0.5, 255.0])
+def test_mask_values_outside_zero_and_one_fail_a_device_side_assert(mask_value: float) -> None:
+    """Checked with torch._assert_async, so the forward keeps no host–device sync."""
+    with pytest.raises(RuntimeError, match=r"^mask values must be 0 \(hole\) or 1 \(known\)$"):
+        build("full")(torch.zeros(1, 3, 64, 64), torch.full((1, 1, 64, 64), mask_value))
 
 
 @pytest.mark.parametrize(

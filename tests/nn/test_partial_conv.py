@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from pmrf_lightning.nn import PartialConv2d, PlainConv2d
+from pmrf_lightning.nn import MaskedConvBN, PartialConv2d, PlainConv2d
 from pmrf_lightning.nn.priority import PRIORITIES
 
 torch.manual_seed(0)
@@ -71,7 +71,7 @@ def test_eq2_rescales_by_window_area_over_known_pixels() -> None:
     torch.nn.init.ones_(conv.weight)
     mask = torch.ones(1, 1, 5, 5)
     mask[..., :, 3:] = 0
-    y, new_mask = conv(torch.ones(1, 1, 5, 5), mask)
+    y, new_mask = conv(mask.clone(), mask)  # ones on the known pixels, zero in the hole
     # every window with k known ones sums to k, then scales by 9 / k: 9 wherever m' = 1
     assert torch.allclose(y, 9 * new_mask)
     assert new_mask[..., :, 4].sum() == 0 and new_mask[..., :, 3].sum() == 5
@@ -91,7 +91,7 @@ def test_stride_two_halves_the_size_and_follows_eq1() -> None:
 def test_mask_never_shrinks_and_priority_fills_a_nonempty_subset_of_eq1(priority: str) -> None:
     generator = torch.Generator().manual_seed(1)
     mask = random_hole_mask(4, 24, generator)
-    x = torch.randn(4, 3, 24, 24, generator=generator)
+    x = torch.randn(4, 3, 24, 24, generator=generator) * mask
     plain_fill = PartialConv2d(3, 3, 3, padding=1)(x, mask)[1]
     _, new_mask = PartialConv2d(3, 3, 3, padding=1, priority=priority)(x, mask)
     assert (new_mask >= mask).all()
@@ -104,23 +104,24 @@ def test_mask_never_shrinks_and_priority_fills_a_nonempty_subset_of_eq1(priority
 def test_delta_zero_reproduces_eq1(priority: str) -> None:
     generator = torch.Generator().manual_seed(2)
     mask = random_hole_mask(3, 20, generator)
-    x = torch.randn(3, 4, 20, 20, generator=generator)
+    x = torch.randn(3, 4, 20, 20, generator=generator) * mask
     _, expected = PartialConv2d(4, 2, 3, padding=1)(x, mask)
     _, new_mask = PartialConv2d(4, 2, 3, padding=1, priority=priority, delta=0.0)(x, mask)
     assert torch.equal(new_mask, expected)
 
 
 @pytest.mark.parametrize("priority", PRIORITIES)
-def test_output_ignores_the_content_of_the_hole(priority: str) -> None:
+def test_masked_conv_bn_hands_on_zeros_in_its_holes(priority: str) -> None:
+    """PartialConv2d reads X ⊙ M as X (eq. 2), which holds because every masked module zeroes
+    its own holes, BatchNorm's shift included."""
     generator = torch.Generator().manual_seed(3)
     mask = random_hole_mask(2, 16, generator)
-    x = torch.randn(2, 3, 16, 16, generator=generator)
-    x_other = torch.where(mask.bool(), x, 100 * torch.randn_like(x))
-    conv = PartialConv2d(3, 5, 3, padding=1, priority=priority)
-    y, m = conv(x, mask)
-    y_other, m_other = conv(x_other, mask)
-    assert torch.equal(m, m_other)
-    torch.testing.assert_close(y, y_other)
+    layer = MaskedConvBN(3, 5, relu=False, priority=priority)
+    torch.nn.init.constant_(layer.bn.bias, 2.0)
+    y, new_mask = layer(torch.randn(2, 3, 16, 16, generator=generator) * mask, mask)
+    assert (new_mask == 0).any()
+    assert torch.equal(y * (1 - new_mask), torch.zeros_like(y))
+    assert (y[new_mask.expand_as(y) == 1] != 0).all()
 
 
 def test_rejected_border_pixels_stay_holes_with_zero_output() -> None:
@@ -141,9 +142,9 @@ def test_layer_keeps_no_state_between_calls() -> None:
     generator = torch.Generator().manual_seed(4)
     x = torch.randn(1, 2, 16, 16, generator=generator)
     mask_a, mask_b = random_hole_mask(1, 16, generator), random_hole_mask(1, 16, generator)
-    first = conv(x, mask_a)
-    conv(x, mask_b)
-    again = conv(x, mask_a)
+    first = conv(x * mask_a, mask_a)
+    conv(x * mask_b, mask_b)
+    again = conv(x * mask_a, mask_a)
     assert all(torch.equal(u, v) for u, v in zip(first, again))
 
 
@@ -162,6 +163,7 @@ def test_plain_conv_ignores_the_mask_and_reports_all_known() -> None:
         dict(priority="structure", stride=2, padding=1),
         dict(priority="texture", padding=0),
         dict(priority="texture", padding=1, delta=1.5),
+        dict(padding=2),
     ],
 )
 def test_invalid_priority_settings_raise(kwargs: dict) -> None:

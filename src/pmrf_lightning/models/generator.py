@@ -37,6 +37,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..nn import AttentionFusion, DownsamplePath, MaskAwareFusion, MaskedBasicBlock, MaskedConvBN
+from ..nn.hole_closing import close_holes
+from ..nn.mask_fusion import mask_chain
 from ..nn.priority import Priority
 
 NUM_BRANCHES = 4
@@ -47,15 +49,19 @@ DIVISOR = 2 ** (NUM_BRANCHES - 1)  # input sides must be divisible by this (8)
 
 @dataclass(frozen=True)
 class GeneratorOutput:
-    """``image``: (B, 3, H, W) in [-1, 1]; ``side``: images at (H/2, H/4, H/8), eq. 12."""
+    """``image``: (B, 3, H, W) in [-1, 1]; ``side``: images at (H/2, H/4, H/8), eq. 12;
+    ``masks``: the four branch masks after the last stage, high → low resolution (1 = filled by
+    the network's own layers; the head sees ``close_holes``' fill where they are 0)."""
 
     image: Tensor
     side: tuple[Tensor, ...]
+    masks: tuple[Tensor, ...]
 
 
 def check_inputs(image: Tensor, mask: Tensor) -> None:
     """Raise a one-line ``ValueError`` unless image is (B, 3, H, W) with H, W divisible by 8 and
-    mask is (B, 1, H, W) with values in {0, 1}."""
+    mask is (B, 1, H, W); mask values outside {0, 1} fail an asynchronous device-side assert (a
+    ``RuntimeError``), so the check costs no host–device sync."""
     if image.dim() != 4 or image.shape[1] != 3:
         raise ValueError(f"image must have shape (B, 3, H, W), got {tuple(image.shape)}")
     batch, _, height, width = image.shape
@@ -65,10 +71,9 @@ def check_inputs(image: Tensor, mask: Tensor) -> None:
         )
     if tuple(mask.shape) != (batch, 1, height, width):
         raise ValueError(f"mask must have shape {(batch, 1, height, width)}, got {tuple(mask.shape)}")
-    if torch.jit.is_tracing() or torch.compiler.is_compiling():
+    if torch.jit.is_tracing():
         return
-    if bool(((mask != 0) & (mask != 1)).any()):
-        raise ValueError("mask values must be 0 (hole) or 1 (known)")
+    torch._assert_async(((mask == 0) | (mask == 1)).all(), "mask values must be 0 (hole) or 1 (known)")
 
 
 def known_mean_colour(image: Tensor, mask: Tensor) -> Tensor:
@@ -164,11 +169,13 @@ class PRFNGenerator(nn.Module):
                 for steps, c in enumerate(channels[1:], start=1)
             ]
         )
+        # after the attention fusion every mask is all known, where eq. 5 is eq. 1: stage 6 skips it
+        last_priorities: list[Priority] = ["none"] * NUM_BRANCHES if attention_fusion else priorities
         self.stages = nn.ModuleList(
             ParallelStage(
                 channels,
                 blocks_per_stage,
-                priorities,
+                last_priorities if stage == NUM_STAGES - 1 else priorities,
                 partial=partial_conv,
                 delta=delta,
                 fuse=removed_fusions <= stage < NUM_FUSIONS,
@@ -213,14 +220,32 @@ class PRFNGenerator(nn.Module):
             x = torch.cat([x, mask], dim=1)
         for layer in self.stem:
             x, mask = layer(x, mask)
-        xs, masks = map(list, zip(*(path(x, mask) for path in self.transition)))
+        xs, masks = self.branch_out(x, mask)
         for index, stage in enumerate(self.stages):
             if index == NUM_STAGES - 1 and self.attention is not None:
                 xs, masks = self.attention(xs, masks)
             xs, masks = stage(xs, masks)
+        if self.partial_conv and self.attention is None:  # elsewhere every mask is all known
+            xs = [close_holes(x, mask) for x, mask in zip(xs, masks)]
 
         size = xs[0].shape[-2:]
         upsampled = [F.interpolate(x, size=size, mode="bilinear", align_corners=False) for x in xs[1:]]
         image_out = torch.tanh(self.head(torch.cat([xs[0], *upsampled], dim=1)) + offset)
         side = tuple(torch.tanh(head(x) + offset) for head, x in zip(self.side_heads, xs[1:]))
-        return GeneratorOutput(image=image_out, side=side)
+        return GeneratorOutput(image=image_out, side=side, masks=tuple(masks))
+
+    def branch_out(self, x: Tensor, mask: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+        """The transition: the stem's output to the four branches, one stride-2 mask chain shared
+        by the three down-sampling paths."""
+        top, top_mask = self.transition[0](x, mask)
+        steps = NUM_BRANCHES - 1
+        if self.partial_conv:
+            chain, counts = mask_chain(mask, steps)
+        else:
+            chain, counts = [mask] * steps, None
+        xs, masks = [top], [top_mask]
+        for path in self.transition[1:]:
+            y, m = path(x, chain, counts)
+            xs.append(y)
+            masks.append(m)
+        return xs, masks

@@ -9,9 +9,11 @@ target branch ``i`` and source branch ``j`` (HRNet's ``_make_fuse_layers`` loop)
 * ``j < i`` (higher resolution): ``i − j`` stride-2 masked 3×3 convs + BN, ReLU between them and
   none after the last; the mask follows eq. 1.
 
-Each term is multiplied by its mask; features and masks are summed, then eq. 9 turns the sum into
+Each term is zero in its own holes (masked convs zero them; the up-path masks BatchNorm's shift at
+the low resolution); features and masks are summed, then eq. 9 turns the sum into
 the average of the valid terms, ``(x / m, 1)`` where ``m > 0`` and ``(0, 0)`` elsewhere, and a ReLU
-follows (HRNet). With ``mask_aware=False`` (the "HRNet" / "w/o PConv" ablations) the convs are plain
+follows (HRNet). Each source's stride-2 mask chain is computed once (``mask_chain``) and shared by
+all the paths that start from it. With ``mask_aware=False`` (the "HRNet" / "w/o PConv" ablations) the convs are plain
 and the terms are simply summed, as in HRNet.
 """
 
@@ -19,23 +21,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .partial_conv import MaskedConvBN
+from .priority import window_sum
+
+
+def mask_chain(mask: Tensor, steps: int) -> tuple[list[Tensor], list[Tensor]]:
+    """Eq. 1 through ``steps`` stride-2 3×3 windows, computed once for every path that needs it.
+
+    Returns the masks ``[m_0 = mask, m_1, …, m_steps]`` and the window sums ``[c_0, …, c_{steps−1}]``
+    (``c_k`` = sum of ``m_k`` over each stride-2 window, ``m_{k+1} = c_k > 0``), fp32.
+    """
+    masks, counts = [mask.float()], []
+    for _ in range(steps):
+        counts.append(window_sum(masks[-1], 3, stride=2, padding=1))
+        masks.append(counts[-1].clamp_max(1.0))
+    return masks, counts
 
 
 class UpsamplePath(nn.Module):
-    """Lower → higher resolution: 1×1 conv + BN, then nearest upsampling of features and mask."""
+    """Lower → higher resolution: 1×1 conv + BN, then nearest upsampling of features and mask.
 
-    def __init__(self, in_channels: int, out_channels: int, scale: int) -> None:
+    With ``masked=True`` BatchNorm's shift is removed from the holes before upsampling (cheaper
+    than after), so the output is zero in the upsampled holes."""
+
+    def __init__(self, in_channels: int, out_channels: int, scale: int, *, masked: bool = True) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=False)
         self.bn = nn.BatchNorm2d(out_channels)
         self.scale = scale
+        self.masked = masked
 
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        y = F.interpolate(self.bn(self.conv(x)), scale_factor=self.scale, mode="nearest")
+        y = self.bn(self.conv(x))
+        if self.masked:
+            y = y * mask.to(y.dtype)
+        y = F.interpolate(y, scale_factor=self.scale, mode="nearest")
         return y, F.interpolate(mask, scale_factor=self.scale, mode="nearest")
 
 
@@ -44,6 +68,8 @@ class DownsamplePath(nn.Sequential):
 
     Intermediate convs keep ``in_channels`` (HRNet); the last maps to ``out_channels``.
     ``final_relu`` adds a ReLU after the last conv (the generator's transition uses it).
+    ``forward(x, masks, counts)`` takes the step inputs' masks and window sums from ``mask_chain``
+    (``counts`` may be ``None`` for plain convs, which ignore both).
     """
 
     def __init__(
@@ -61,9 +87,12 @@ class DownsamplePath(nn.Sequential):
         ]
         super().__init__(*layers)
 
-    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        for layer in self:
-            x, mask = layer(x, mask)
+    def forward(
+        self, x: Tensor, masks: Sequence[Tensor], counts: Sequence[Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
+        mask = masks[0]
+        for step, layer in enumerate(self):
+            x, mask = layer(x, masks[step], None if counts is None else counts[step])
         return x, mask
 
 
@@ -81,25 +110,40 @@ class MaskAwareFusion(nn.Module):
                 if j == i:
                     row.append(nn.Identity())
                 elif j > i:
-                    row.append(UpsamplePath(source, target, 2 ** (j - i)))
+                    row.append(UpsamplePath(source, target, 2 ** (j - i), masked=mask_aware))
                 else:
                     row.append(DownsamplePath(source, target, i - j, partial=mask_aware))
             self.paths.append(row)
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, xs: Sequence[Tensor], masks: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+        if not self.mask_aware:  # HRNet: the terms are summed, the masks pass through
+            out = []
+            for i, row in enumerate(self.paths):
+                total = xs[i]
+                for j, path in enumerate(row):
+                    if j > i:
+                        total = total + path(xs[j], masks[j])[0]
+                    elif j < i:
+                        total = total + path(xs[j], [masks[j]] * (i - j))[0]
+                out.append(self.act(total))
+            return out, list(masks)
+        # every term is zero in its own holes, so the sum needs no masking
+        chains = [mask_chain(mask, len(xs) - 1 - j) for j, mask in enumerate(masks)]
         out_xs, out_masks = [], []
         for i, row in enumerate(self.paths):
-            total, count = 0, 0
+            total, count = xs[i], chains[i][0][0]
             for j, path in enumerate(row):
-                y, m = (xs[j], masks[j]) if i == j else path(xs[j], masks[j])
-                total = total + y * m if self.mask_aware else total + y
-                count = count + m
-            if self.mask_aware:  # eq. 9
-                new_mask = (count > 0.5).to(count.dtype)
-                total = total / count.clamp_min(1.0)  # the sum is already 0 wherever count is 0
-            else:
-                new_mask = masks[i]
+                if j > i:
+                    y, m = path(xs[j], chains[j][0][0])
+                elif j < i:
+                    chain_masks, chain_counts = chains[j]
+                    y, m = path(xs[j], chain_masks[: i - j], chain_counts[: i - j])
+                else:
+                    continue
+                total, count = total + y, count + m
+            new_mask = count.clamp_max(1.0)  # eq. 9
+            total = total / count.clamp_min(1.0).to(total.dtype)  # the sum is 0 wherever count is 0
             out_xs.append(self.act(total))
             out_masks.append(new_mask)
         return out_xs, out_masks

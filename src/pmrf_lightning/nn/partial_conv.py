@@ -12,14 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .priority import PRIORITIES, Priority, priority_mask_update, resolution_priority, window_sum
-
-
-def _has_hole(mask: Tensor) -> bool:
-    """Whether any pixel is missing; always true while tracing or compiling (no data-dependent branch)."""
-    if torch.jit.is_tracing() or torch.compiler.is_compiling():
-        return True
-    return bool(mask.amin() < 0.5)
+from .priority import PRIORITIES, Priority, priority_update, sobel_kernel, window_shift_kernel, window_sum
 
 
 class PartialConv2d(nn.Conv2d):
@@ -31,8 +24,13 @@ class PartialConv2d(nn.Conv2d):
     pixels stay holes and output 0. Priorities need stride 1 and "same" padding (odd kernel).
 
     The window ``p`` is the convolution window; zero padding counts as hole, so the image frame is
-    re-weighted like any border (as NVIDIA's reference implementation does).
+    re-weighted like any border (as NVIDIA's reference implementation does). ``x`` must be zero in
+    its holes, as every masked layer's output is, so eq. 2's ``X ⊙ M`` is ``X`` itself. The mask
+    arithmetic runs in fp32 whatever the autocast dtype, with no host–device sync.
     """
+
+    sobel: Tensor
+    shifts: Tensor
 
     def __init__(
         self,
@@ -50,26 +48,40 @@ class PartialConv2d(nn.Conv2d):
             raise ValueError(f"priority must be one of {PRIORITIES}, got {priority!r}")
         if priority != "none" and (stride != 1 or kernel_size % 2 == 0 or padding != kernel_size // 2):
             raise ValueError("a priority needs stride 1, an odd kernel and padding kernel_size // 2")
+        if padding > kernel_size // 2:
+            raise ValueError(f"padding must be at most kernel_size // 2, got {padding} for {kernel_size}")
         if not 0.0 <= delta <= 1.0:
             raise ValueError(f"delta must lie in [0, 1], got {delta}")
         self.priority = priority
         self.delta = delta
+        # eq. 7's fixed filters, moved with the module and kept out of its state dict
+        self.register_buffer("sobel", sobel_kernel(), persistent=False)
+        self.register_buffer("shifts", window_shift_kernel(kernel_size), persistent=False)
 
-    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        """(B, C_in, H, W), (B, 1, H, W) -> (B, C_out, H', W'), (B, 1, H', W')."""
+    def mask_update(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """The new mask (eq. 1 or 5) and eq. 2's scale ``Ω_p / sum(M_p)`` (0 where the new mask is
+        0), both (B, 1, H', W') in fp32. ``known`` is ``sum(M_p)`` if the caller already has it."""
         kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
-        has_hole = _has_hole(mask)
-        with torch.no_grad():
-            known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
-            new_mask = (known > 0.5).to(mask.dtype)  # eq. 1
-            if self.priority != "none" and has_hole:  # eq. 5 is eq. 1 once nothing is missing
-                rho = resolution_priority(x, mask, self.priority, kernel_size)
-                new_mask = priority_mask_update(mask, known, rho, self.delta)
-            # Ω_p / sum(M_p) where m' = 1, else 0 (eq. 2); one multiply of the wide output
-            scale = (kernel_size * kernel_size) / known.clamp_min(1.0) * new_mask
-        y = F.conv2d(x * mask if has_hole else x, self.weight, None, self.stride, self.padding) * scale
+        with torch.no_grad(), torch.autocast(mask.device.type, enabled=False):
+            mask = mask.float()
+            if known is None:
+                known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
+            if self.priority == "none":
+                new_mask = known.clamp_max(1.0)  # eq. 1 (window counts are whole numbers)
+            else:
+                new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
+            scale = new_mask * (kernel_size * kernel_size) / known.clamp_min(1.0)
+        return new_mask, scale
+
+    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """(B, C_in, H, W), (B, 1, H, W) -> (B, C_out, H', W'), (B, 1, H', W').
+
+        ``known``: this layer's window sums of ``mask``, when a shared mask chain has them."""
+        new_mask, scale = self.mask_update(x, mask, known)
+        y = F.conv2d(x, self.weight, None, self.stride, self.padding)
+        y = y * scale.to(y.dtype)
         if self.bias is not None:
-            y = y + self.bias.view(1, -1, 1, 1) * new_mask
+            y = y + self.bias.view(1, -1, 1, 1) * new_mask.to(y.dtype)
         return y, new_mask
 
     def extra_repr(self) -> str:
@@ -80,7 +92,7 @@ class PlainConv2d(nn.Conv2d):
     """An ordinary convolution with the masked-layer interface: it ignores the mask and reports
     every output pixel as known (the "HRNet" and "w/o PConv" ablations of Table 2)."""
 
-    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
         y = super().forward(x)
         return y, mask.new_ones(y.shape[0], 1, *y.shape[-2:])
 
@@ -104,7 +116,8 @@ def masked_conv3x3(
 
 class MaskedConvBN(nn.Module):
     """3×3 masked convolution → BatchNorm → optional ReLU; the output is zero wherever the new
-    mask is a hole, so every masked module hands on features that are zero in its holes."""
+    mask is a hole (BatchNorm's shift is masked out), so every masked module hands on features
+    that are zero in its holes."""
 
     def __init__(
         self,
@@ -123,7 +136,9 @@ class MaskedConvBN(nn.Module):
         )
         self.bn = nn.BatchNorm2d(out_channels)
         self.act = nn.ReLU(inplace=True) if relu else nn.Identity()
+        self.partial = partial
 
-    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
-        y, mask = self.conv(x, mask)
-        return self.act(self.bn(y)) * mask, mask
+    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        y, mask = self.conv(x, mask, known)
+        y = self.act(self.bn(y))
+        return (y * mask.to(y.dtype) if self.partial else y), mask

@@ -6,18 +6,24 @@ it fills only the border pixels whose priority ``q = sum(M_p) · ρ^l(x)`` (eq. 
 lowest-resolution branch ("structure") and the same quantity on the contextual residue
 ``X − X↓↑`` (eq. 8) on the other branches ("texture").
 
-Conventions: masks are (B, 1, H, W) with 1 = known, 0 = hole. Everything here runs without
-gradients: priorities only decide which mask pixels turn to 1.
+Conventions: masks are (B, 1, H, W) with 1 = known, 0 = hole; feature maps are zero in their holes
+(every masked layer of this package hands on such maps). Everything here runs without gradients
+and in fp32: priorities only decide which mask pixels turn to 1.
 
-Open choices (see DESIGN.md, §2), all ours because the paper leaves them unstated:
+Open choices (see docs/design.md), all ours because the paper leaves them unstated:
 
 * the border normal ``n_p`` is the unit Sobel gradient of the mask;
+* a border pixel whose Sobel normal vanishes (known pixels in symmetric positions around it: an
+  isolated hole pixel, a one-pixel line) has no front to order; it is filled at once, the limit of
+  its priority (Criminisi's data term is undefined there and its confidence is the highest);
 * the isophote ``∇X^⊥ = (−∂_y X, ∂_x X)`` is taken on known pixels only (as in Criminisi et al.),
-  after each hole pixel next to them is given the mean of its known neighbours, so the hole's own
-  zeros never create fake edges; a border pixel takes the strongest ``|n_p · ∇X_q^⊥|`` over the
-  known pixels ``q`` of its window ``p``;
+  after each hole pixel next to them is given the mean of the known pixels of its window, so the
+  hole's own zeros never create fake edges; a border pixel takes the strongest
+  ``|n_p · ∇X_q^⊥|`` over the known pixels ``q`` of its window ``p``;
 * the residue's bilinear down/up-sampling is mask-normalised (holes do not darken the border);
-* ``q_max`` is taken per image and per layer.
+* ``q_max`` is taken per image and per layer; where it is below ``PRIORITY_FLOOR`` times the
+  largest magnitude of the layer's input map (a flat map, whose ρ is rounding noise), eq. 5 falls
+  back to eq. 1.
 """
 
 from __future__ import annotations
@@ -26,106 +32,146 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from kornia.filters import spatial_gradient
-from kornia.geometry.transform import rescale, resize
+from kornia.filters import get_spatial_gradient_kernel2d
+from kornia.filters.kernels import normalize_kernel2d
 from torch import Tensor
 
 Priority = Literal["none", "structure", "texture"]
 PRIORITIES: tuple[str, ...] = ("none", "structure", "texture")
 
+# Sobel of a 0/1 mask is a multiple of 1/8 (kornia's normalised kernel), so a normal shorter than
+# 1/16 is an exact cancellation: the pixel has no normal.
+NO_NORMAL = 1.0 / 16
+# eq. 5 orders a border only where q_max exceeds this fraction of the map's largest magnitude;
+# fp32 rounding leaves ρ ≈ 1e-7 of it on a flat map, real structure 1e-2 and more.
+PRIORITY_FLOOR = 1e-3
 _EPS = 1e-8
+
+
+def sobel_kernel() -> Tensor:
+    """The fixed filters of eq. 7 for one grouped conv over (mask, feature): kornia's normalised
+    Sobel ∂x, ∂y of the mask, then −∂y, ∂x of the feature (the isophote ∇X^⊥). (4, 1, 3, 3)."""
+    dx, dy = normalize_kernel2d(get_spatial_gradient_kernel2d("sobel", 1))
+    return torch.stack((dx, dy, -dy, dx)).unsqueeze(1)
 
 
 def window_sum(values: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:
     """Sum of a one-channel map over every window; on a mask, ``sum(M_p)`` of eq. 1, 2 and 6
-    (zero padding counts as hole). (B, 1, H, W) -> (B, 1, H', W') as a conv of that geometry."""
-    weight = values.new_ones(1, 1, kernel_size, kernel_size)
-    return F.conv2d(values, weight, stride=stride, padding=padding)
+    (zero padding counts as hole). (B, 1, H, W) -> (B, 1, H', W') as a conv of that geometry.
+    Needs ``padding ≤ kernel_size // 2``."""
+    return F.avg_pool2d(values, kernel_size, stride, padding, count_include_pad=True, divisor_override=1)
 
 
-def border_normal(mask: Tensor) -> Tensor:
-    """Unit normal ``n_p`` of the hole border, (B, 1, H, W) -> (B, 2, H, W) as (x, y) components.
+def normal_and_isophote(
+    feature: Tensor, mask: Tensor, known: Tensor, sobel: Tensor, kernel_size: int = 3
+) -> tuple[Tensor, Tensor]:
+    """Sobel gradients of the mask and of the feature in one grouped conv (replicate border, as
+    kornia's ``spatial_gradient``): the border normal ``n_p`` (B, 2, H, W), not unit length, and
+    the isophote ``∇X^⊥`` (B, 2, H, W) on known pixels (zero in the hole), as (x, y) components.
 
-    The Sobel gradient of the mask points from the hole into the known region; it is zero away
-    from the border.
+    ``feature`` is zero in the hole; ``known`` is ``sum(M_p)`` over the layer's window (side
+    ``kernel_size``). Before filtering, each hole pixel takes the mean of the known pixels of its
+    window, so the hole's zeros make no fake edge. ``sobel`` is ``sobel_kernel()``.
     """
-    gradient = spatial_gradient(mask, mode="sobel")[:, 0]
-    length = gradient.square().sum(dim=1, keepdim=True).sqrt()  # faster than F.normalize on CPU
-    return gradient / length.clamp_min(_EPS)
+    local_mean = window_sum(feature, kernel_size, padding=kernel_size // 2) / known.clamp_min(1.0)
+    filled = torch.where(mask.bool(), feature, local_mean)
+    padded = F.pad(torch.cat((mask, filled), dim=1), (1, 1, 1, 1), mode="replicate")
+    normal, iso = F.conv2d(padded, sobel, groups=2).split(2, dim=1)
+    return normal, iso * mask
 
 
-def isophote(feature: Tensor, mask: Tensor) -> Tensor:
-    """Isophote ``∇X^⊥`` (eq. 7) of a one-channel map on its known pixels, zero in the hole.
+def window_shift_kernel(kernel_size: int = 3) -> Tensor:
+    """One-hot filters that copy each of the k² pixels of a window to its centre, for both
+    components of a two-channel map in one grouped conv: (2·k², 1, k, k)."""
+    offsets = torch.eye(kernel_size * kernel_size).view(-1, 1, kernel_size, kernel_size)
+    return offsets.repeat(2, 1, 1, 1)
 
-    Before the Sobel filter, each hole pixel takes the mean of its known 3×3 neighbours, so the
-    zeros of the hole never create a fake edge along the border.
-    (B, 1, H, W), (B, 1, H, W) -> (B, 2, H, W) as (x, y) components.
+
+def contour_striking(normal: Tensor, iso: Tensor, shifts: Tensor) -> Tensor:
+    """Contour-striking priority ``ρ = max_q |n_p · ∇X_q^⊥|`` over the window ``p`` (eq. 7).
+
+    ``normal`` (B, 2, H, W) need not be unit length (it is normalised here where it exists, and
+    is 0 elsewhere); ``iso`` (B, 2, H, W); ``shifts`` is ``window_shift_kernel(k)``. The normal is
+    the one at the window's centre; the isophote is the one of the window's pixel that strikes it
+    hardest. Returns (B, 1, H, W).
     """
-    neighbours = window_sum(mask, 3, padding=1)
-    local_mean = window_sum(feature * mask, 3, padding=1) / neighbours.clamp_min(1.0)
-    filled = torch.where(mask > 0.5, feature, local_mean)
-    gradient = spatial_gradient(filled, mode="sobel")[:, 0]
-    return torch.stack((-gradient[:, 1], gradient[:, 0]), dim=1) * mask
-
-
-def contour_striking(feature: Tensor, mask: Tensor, kernel_size: int = 3) -> Tensor:
-    """Contour-striking priority ``ρ = |n_p · ∇X_p^⊥|`` (eq. 7), (B, 1, H, W) -> (B, 1, H, W).
-
-    The normal is the one at the window's centre; the isophote is the one of the window ``p``
-    (of side ``kernel_size``) that strikes that normal hardest.
-    """
-    height, width = feature.shape[-2:]
-    normal = border_normal(mask)
-    radius = kernel_size // 2
-    iso = F.pad(isophote(feature, mask), (radius, radius, radius, radius))
-    strongest = torch.zeros_like(feature)
-    for dy in range(kernel_size):  # the k² offsets of the window, each a whole-image operation
-        for dx in range(kernel_size):
-            shifted = iso[..., dy : dy + height, dx : dx + width]
-            strike = (normal * shifted).sum(dim=1, keepdim=True).abs()
-            strongest = torch.maximum(strongest, strike)
-    return strongest
+    kernel_size = shifts.shape[-1]
+    nx, ny = normal.split(1, dim=1)
+    inverse_length = torch.addcmul(nx * nx, ny, ny).clamp_min(NO_NORMAL**2).rsqrt()
+    # (B, 2·k², H, W): the isophote of every window pixel, moved to the window's centre
+    windows = F.conv2d(iso, shifts, padding=kernel_size // 2, groups=2)
+    wx, wy = windows.split(kernel_size * kernel_size, dim=1)
+    strike = torch.addcmul(wx * nx, wy, ny).abs()  # (B, k², H, W), not yet divided by |n|
+    return strike.amax(dim=1, keepdim=True) * inverse_length
 
 
 def contextual_residue(feature: Tensor, mask: Tensor) -> Tensor:
     """Contextual residue ``X − X↓↑`` (eq. 8): a map minus its bilinear half-resolution copy.
 
     Both resamplings are normalised by the mask, so the zeros of the hole do not leak into the
-    known pixels; the residue is zero inside the hole. (B, 1, H, W) -> (B, 1, H, W).
+    known pixels; the residue is zero inside the hole. ``feature`` is zero in the hole.
+    (B, 1, H, W) -> (B, 1, H, W).
     """
     size = feature.shape[-2:]
-    low_sum = rescale(feature * mask, 0.5, interpolation="bilinear")
-    low_weight = rescale(mask, 0.5, interpolation="bilinear")
+    half = (size[0] // 2, size[1] // 2)
+    low_sum, low_weight = F.interpolate(torch.cat((feature, mask), dim=1), size=half, mode="bilinear").split(
+        1, 1
+    )
     low_known = (low_weight > _EPS).to(feature.dtype)
-    low = low_sum / low_weight.clamp_min(_EPS) * low_known
-    up_sum = resize(low, size, interpolation="bilinear")
-    up_weight = resize(low_known, size, interpolation="bilinear")
+    low = torch.cat((low_sum / low_weight.clamp_min(_EPS) * low_known, low_known), dim=1)
+    up_sum, up_weight = F.interpolate(low, size=size, mode="bilinear").split(1, 1)
     return (feature - up_sum / up_weight.clamp_min(_EPS)) * mask
 
 
-def resolution_priority(x: Tensor, mask: Tensor, kind: Priority, kernel_size: int = 3) -> Tensor:
-    """Resolution-specific priority ``ρ^l`` of a layer input: eq. 7 ("structure") or eq. 8 ("texture").
-
-    ``x`` is the layer's input (B, C, H, W); the priority is computed on its channel-wise mean over
-    known pixels. Returns (B, 1, H, W).
-    """
-    mean = (x * mask).mean(dim=1, keepdim=True)
-    if kind == "texture":
-        mean = contextual_residue(mean, mask)
-    elif kind != "structure":
-        raise ValueError(f"priority must be 'structure' or 'texture', got {kind!r}")
-    return contour_striking(mean, mask, kernel_size)
-
-
-def priority_mask_update(mask: Tensor, known: Tensor, rho: Tensor, delta: float = 0.5) -> Tensor:
+def priority_mask_update(
+    mask: Tensor,
+    known: Tensor,
+    rho: Tensor,
+    delta: float = 0.5,
+    *,
+    no_normal: Tensor | None = None,
+    floor: Tensor | float = 0.0,
+) -> Tensor:
     """New mask of eq. 5 from the window counts ``known = sum(M_p)`` and the priority ``ρ``.
 
     Border pixels (``m = 0`` and ``sum(M_p) > 0``) get ``q = sum(M_p) · ρ`` (eq. 6); those with
-    ``q ≥ δ · q_max`` (``q_max`` per image) become known. With δ = 0 this is eq. 1. At least one
-    border pixel (the one of highest ``q``) is filled whenever a border exists.
+    ``q ≥ δ · q_max`` (``q_max`` per image) become known. With δ = 0 this is eq. 1. Border pixels
+    flagged in ``no_normal`` are filled at once and do not count towards ``q_max``; an image whose
+    ``q_max`` is not above ``floor`` (a number or (B, 1, 1, 1)) fills its whole border (eq. 1).
     """
-    border = (mask < 0.5) & (known > 0.5)
-    q = torch.where(border, known * rho, torch.zeros_like(rho))
+    eq1 = known.clamp_max(1.0)  # window counts are whole numbers
+    q = (eq1 - mask) * known * rho  # zero off the border
+    if no_normal is not None:
+        q = q.masked_fill(no_normal, 0.0)
     q_max = q.amax(dim=(-2, -1), keepdim=True)
-    fill = border & (q >= delta * q_max)
-    return torch.where(fill, torch.ones_like(mask), mask)
+    fill = (q >= delta * q_max) | (q_max <= floor)
+    if no_normal is not None:
+        fill = fill | no_normal
+    return torch.where(fill, eq1, mask)  # eq. 1's value where filled: 1 on the border, else unchanged
+
+
+def priority_update(
+    x: Tensor,
+    mask: Tensor,
+    known: Tensor,
+    kind: Priority,
+    sobel: Tensor,
+    shifts: Tensor,
+    delta: float = 0.5,
+) -> Tensor:
+    """Eq. 5–8 for one layer: the new mask after a priority partial convolution.
+
+    ``x`` (B, C, H, W) is the layer's input, zero in its holes; the priority is computed on its
+    channel mean (fp32). ``known`` is ``sum(M_p)`` over the layer's (odd, stride-1, same-padded)
+    window; ``sobel`` and ``shifts`` are ``sobel_kernel()`` and ``window_shift_kernel(k)``.
+    Returns (B, 1, H, W).
+    """
+    if kind not in ("structure", "texture"):
+        raise ValueError(f"priority must be 'structure' or 'texture', got {kind!r}")
+    mean = x.mean(dim=1, keepdim=True, dtype=torch.float32)
+    feature = contextual_residue(mean, mask) if kind == "texture" else mean
+    normal, iso = normal_and_isophote(feature, mask, known, sobel, shifts.shape[-1])
+    rho = contour_striking(normal, iso, shifts)
+    no_normal = normal.abs().amax(dim=1, keepdim=True) < NO_NORMAL
+    floor = PRIORITY_FLOOR * mean.abs().amax(dim=(-2, -1), keepdim=True)
+    return priority_mask_update(mask, known, rho, delta, no_normal=no_normal, floor=floor)

@@ -12,8 +12,8 @@ class MaskedBasicBlock(nn.Module):
     """conv–BN–ReLU–conv–BN, identity shortcut, ReLU; the mask threads through both convs.
 
     Both convs are stride-1 masked convs carrying the branch's inpainting priority (eq. 5–8).
-    The sum is multiplied by the final mask, which only ever grows, so known pixels keep their
-    shortcut and pixels still in the hole stay zero. (B, C, H, W), (B, 1, H, W) -> same shapes.
+    Masks only grow, so wherever the final mask is a hole both the shortcut and the second conv's
+    output are already zero: the sum needs no masking. (B, C, H, W), (B, 1, H, W) -> same shapes.
     """
 
     def __init__(
@@ -28,4 +28,4 @@ class MaskedBasicBlock(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         y, new_mask = self.conv1(x, mask)
         y, new_mask = self.conv2(y, new_mask)
-        return self.act(y + x) * new_mask, new_mask
+        return self.act(y + x), new_mask
