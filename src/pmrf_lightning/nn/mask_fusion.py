@@ -13,15 +13,14 @@ Each term is zero in its own holes (masked convs zero them; the up-path masks Ba
 the low resolution); features and masks are summed, then eq. 9 turns the sum into
 the average of the valid terms, ``(x / m, 1)`` where ``m > 0`` and ``(0, 0)`` elsewhere, and a ReLU
 follows (HRNet). Each source's stride-2 mask chain is computed once (``mask_chain``) and shared by
-all the paths that start from it. With ``mask_aware=False`` (the "HRNet" / "w/o PConv" ablations) the convs are plain
-and the terms are simply summed, as in HRNet.
+all the paths that start from it. With ``mask_aware=False`` (the "HRNet" / "w/o PConv" ablations)
+the convs are plain and the terms are simply summed, as in HRNet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
