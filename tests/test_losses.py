@@ -48,5 +48,7 @@ def test_eq13_and_eq14_on_hand_logits() -> None:
 
 
 def test_eq15_weights() -> None:
-    total = losses.generator_total_loss(torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0))
-    assert total.item() == pytest.approx(20 * 2 + 20 * 1 + 3)
+    rec, mrec, adv = torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0)
+    assert losses.generator_total_loss(rec, mrec, adv).item() == pytest.approx(20 * 2 + 20 * 1 + 3)
+    weighted = losses.generator_total_loss(rec, mrec, adv, lambda_rec=5, lambda_mrec=7, lambda_adv=0.5)
+    assert weighted.item() == pytest.approx(5 * 1 + 7 * 2 + 0.5 * 3)

@@ -59,7 +59,13 @@ def generator_adversarial_loss(fake_logits: Tensor) -> Tensor:
 
 
 def generator_total_loss(
-    rec: Tensor, mrec: Tensor, adv: Tensor, lambda_rec: float = LAMBDA_REC, lambda_mrec: float = LAMBDA_MREC
+    rec: Tensor,
+    mrec: Tensor,
+    adv: Tensor,
+    lambda_rec: float = LAMBDA_REC,
+    lambda_mrec: float = LAMBDA_MREC,
+    lambda_adv: float = 1.0,
 ) -> Tensor:
-    """Eq. 15 for the generator: ``λ_mrec L_mrec + λ_rec L_rec + L_adv^G``."""
-    return lambda_mrec * mrec + lambda_rec * rec + adv
+    """Eq. 15 for the generator: ``λ_mrec L_mrec + λ_rec L_rec + λ_adv L_adv^G`` (the paper's
+    adversarial weight is 1; ``lambda_adv`` is our knob for the small settings)."""
+    return lambda_mrec * mrec + lambda_rec * rec + lambda_adv * adv

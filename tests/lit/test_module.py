@@ -9,6 +9,7 @@ import pytest
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
+from pmrf_lightning import losses
 from pmrf_lightning.data import InpaintingDataModule
 from pmrf_lightning.lit import NonFiniteLossError, PRFNModule, initialise_from
 
@@ -61,6 +62,38 @@ def test_the_generator_half_does_not_touch_the_discriminator(tmp_path: Path) -> 
     assert changed(before_g, module.net_g)
     assert not changed(before_d, module.net_d)
     assert all(p.requires_grad for p in module.net_d.parameters())  # untoggled after the step
+
+
+class RecordsDiscriminatorGrad(PRFNModule):
+    """Notes, during the generator half, whether any of net_d's parameters would collect a gradient."""
+
+    def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        self.net_d_trainable_in_g_half = any(p.requires_grad for p in self.net_d.parameters())
+        return super().generator_loss(batch)
+
+
+def test_the_generator_half_runs_with_the_discriminator_frozen(tmp_path: Path) -> None:
+    """toggle_optimizer(opt_g) must turn net_d's requires_grad off, so the generator's backward
+    leaves no gradient in net_d (with lr 0 above, the discriminator could not move anyway)."""
+    module = RecordsDiscriminatorGrad(SMALL_G, SMALL_D)
+    run_steps(module, tmp_path)
+    assert module.net_d_trainable_in_g_half is False
+
+
+def test_the_generator_loss_is_eq15_from_losses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One eq. 15: the module calls losses.generator_total_loss with its three weights."""
+    calls = []
+    original = losses.generator_total_loss
+
+    def spy(*args: object) -> torch.Tensor:
+        calls.append(args[3:])
+        return original(*args)
+
+    monkeypatch.setattr("pmrf_lightning.losses.generator_total_loss", spy)
+    module = PRFNModule(SMALL_G, SMALL_D, lambda_rec=2.0, lambda_mrec=3.0, lambda_adv=0.5)
+    image, mask = torch.rand(2, 3, 64, 64) * 2 - 1, torch.ones(2, 1, 64, 64)
+    module.generator_loss(module.forward_batch({"image": image, "mask": mask}))
+    assert calls == [(2.0, 3.0, 0.5)]
 
 
 def test_loss_halves_report_their_terms() -> None:

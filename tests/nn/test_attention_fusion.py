@@ -36,6 +36,31 @@ def test_a_permutation_moves_whole_patches() -> None:
     torch.testing.assert_close(y[..., 2:, :], x[..., 2:, :])
 
 
+def test_a_cyclic_attention_reads_row_i_as_the_weights_of_output_patch_i() -> None:
+    """An asymmetric a: a_01 = a_12 = a_23 = a_30 = 1, so patch i receives patch i + 1 (a_ji would
+    give it patch i − 1)."""
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    cycle = torch.roll(torch.eye(4), shifts=1, dims=1).unsqueeze(0)
+    assert cycle[0, 0, 1] == 1 and cycle[0, 1, 0] == 0
+    y = apply_patch_attention(cycle, x, 2) - x
+    patches = [x[..., :2, :2], x[..., :2, 2:], x[..., 2:, :2], x[..., 2:, 2:]]
+    outputs = [y[..., :2, :2], y[..., :2, 2:], y[..., 2:, :2], y[..., 2:, 2:]]
+    for i in range(4):
+        torch.testing.assert_close(outputs[i], patches[(i + 1) % 4])
+
+
+def test_eq3_row_i_is_a_softmax_over_j_of_f_i_dot_g_j() -> None:
+    """With f ≠ g the scores s_ij = f(x_i)ᵀ g(x_j) are not symmetric; check them by hand."""
+    torch.manual_seed(0)
+    fusion = AttentionFusion(CHANNELS)
+    xs = branches(batch=1)
+    pooled = torch.cat([torch.nn.functional.avg_pool2d(x, x.shape[-1] // 8) for x in xs], dim=1)
+    f, g = fusion.query(pooled).flatten(2)[0], fusion.key(pooled).flatten(2)[0]  # (K, N)
+    scores = f.T @ g
+    assert not torch.allclose(scores, scores.T)
+    torch.testing.assert_close(fusion.attention(xs)[0], torch.softmax(scores, dim=1))
+
+
 def test_uniform_attention_adds_the_mean_patch_to_each_branch() -> None:
     fusion = AttentionFusion(CHANNELS)
     with torch.no_grad():  # f = g = 0 gives s_ij = 0, so a_ij = 1 / N

@@ -147,7 +147,7 @@ def test_q_max_is_taken_per_image() -> None:
     assert priority_mask_update(mask, known, rho, 0.5).flatten().tolist() == [1, 1, 1, 1]
 
 
-def test_a_border_pixel_without_normal_is_filled_and_does_not_set_q_max() -> None:
+def test_a_border_pixel_without_normal_is_filled_at_once() -> None:
     mask = torch.tensor([[1.0, 0.0, 0.0, 0.0, 1.0]]).view(1, 1, 1, 5)
     known = torch.tensor([[1.0, 3.0, 2.0, 3.0, 1.0]]).view(1, 1, 1, 5)
     rho = torch.tensor([[0.0, 1.0, 0.0, 0.4, 0.0]]).view(1, 1, 1, 5)

@@ -100,7 +100,9 @@ class PRFNModule(L.LightningModule):
         loss_mrec = losses.multiscale_reconstruction_loss(image, output.side)
         loss_adv = losses.generator_adversarial_loss(self.net_d(output.image))
         hp = self.hparams
-        loss = hp.lambda_rec * loss_rec + hp.lambda_mrec * loss_mrec + hp.lambda_adv * loss_adv
+        loss = losses.generator_total_loss(
+            loss_rec, loss_mrec, loss_adv, hp.lambda_rec, hp.lambda_mrec, hp.lambda_adv
+        )
         metrics = {
             "loss_g": loss.detach(),
             "loss_rec": loss_rec.detach(),

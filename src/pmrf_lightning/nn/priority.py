@@ -136,13 +136,11 @@ def priority_mask_update(
 
     Border pixels (``m = 0`` and ``sum(M_p) > 0``) get ``q = sum(M_p) · ρ`` (eq. 6); those with
     ``q ≥ δ · q_max`` (``q_max`` per image) become known. With δ = 0 this is eq. 1. Border pixels
-    flagged in ``no_normal`` are filled at once and do not count towards ``q_max``; an image whose
+    flagged in ``no_normal`` are filled at once (their ρ is 0: no normal to strike); an image whose
     ``q_max`` is not above ``floor`` (a number or (B, 1, 1, 1)) fills its whole border (eq. 1).
     """
     eq1 = known.clamp_max(1.0)  # window counts are whole numbers
     q = (eq1 - mask) * known * rho  # zero off the border
-    if no_normal is not None:
-        q = q.masked_fill(no_normal, 0.0)
     q_max = q.amax(dim=(-2, -1), keepdim=True)
     fill = (q >= delta * q_max) | (q_max <= floor)
     if no_normal is not None:
