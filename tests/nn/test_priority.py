@@ -36,7 +36,7 @@ def normal_iso(feature: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor,
 
 
 def rho(feature: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    return contour_striking(*normal_iso(feature, mask), window_shift_kernel(3))
+    return contour_striking(*normal_iso(feature, mask), window_shift_kernel(3))[0]
 
 
 def test_window_sum_counts_known_pixels_with_zero_padding() -> None:
@@ -86,8 +86,9 @@ def test_the_strike_is_the_window_maximum_of_the_projection_on_the_unit_normal()
     iso[0, :, 0, 0] = torch.tensor([3.0, -1.0])  # strikes with |(0, 1)·(3, −1)| = 1
     iso[0, :, 2, 1] = torch.tensor([0.0, 2.0])  # strikes with 2: the maximum
     iso[0, :, 1, 2] = torch.tensor([9.0, 0.0])  # parallel to the border: no strike
-    priority = contour_striking(normal, iso, window_shift_kernel(3))
+    priority, no_normal = contour_striking(normal, iso, window_shift_kernel(3))
     assert priority[0, 0, 1, 1].item() == pytest.approx(2.0)
+    assert no_normal.sum() == 8 and not no_normal[0, 0, 1, 1]
 
 
 def test_structure_priority_fills_only_the_edge_pixels_of_the_border() -> None:

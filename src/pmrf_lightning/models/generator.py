@@ -240,12 +240,12 @@ class PRFNGenerator(nn.Module):
         top, top_mask = self.transition[0](x, mask)
         steps = NUM_BRANCHES - 1
         if self.partial_conv:
-            chain, counts = mask_chain(mask, steps)
+            chain, updates = mask_chain(mask, steps)
         else:
-            chain, counts = [mask] * steps, None
+            chain, updates = [mask] * steps, None
         xs, masks = [top], [top_mask]
         for path in self.transition[1:]:
-            y, m = path(x, chain, counts)
+            y, m = path(x, chain, updates)
             xs.append(y)
             masks.append(m)
         return xs, masks

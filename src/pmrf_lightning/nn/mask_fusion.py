@@ -24,21 +24,21 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .partial_conv import MaskedConvBN
+from .partial_conv import MaskedConvBN, eq1_update
 from .priority import window_sum
 
 
-def mask_chain(mask: Tensor, steps: int) -> tuple[list[Tensor], list[Tensor]]:
-    """Eq. 1 through ``steps`` stride-2 3×3 windows, computed once for every path that needs it.
+def mask_chain(mask: Tensor, steps: int) -> tuple[list[Tensor], list[tuple[Tensor, Tensor]]]:
+    """Eq. 1 and 2 through ``steps`` stride-2 3×3 windows, computed once for every path that needs it.
 
-    Returns the masks ``[m_0 = mask, m_1, …, m_steps]`` and the window sums ``[c_0, …, c_{steps−1}]``
-    (``c_k`` = sum of ``m_k`` over each stride-2 window, ``m_{k+1} = c_k > 0``), fp32.
+    Returns the masks ``[m_0 = mask, m_1, …, m_steps]`` and, for each step, the
+    ``PartialConv2d.mask_update`` of a stride-2 layer on ``m_k``: ``(m_{k+1}, scale_k)``, fp32.
     """
-    masks, counts = [mask.float()], []
+    masks, updates = [mask.float()], []
     for _ in range(steps):
-        counts.append(window_sum(masks[-1], 3, stride=2, padding=1))
-        masks.append(counts[-1].clamp_max(1.0))
-    return masks, counts
+        updates.append(eq1_update(window_sum(masks[-1], 3, stride=2, padding=1), 9))
+        masks.append(updates[-1][0])
+    return masks, updates
 
 
 class UpsamplePath(nn.Module):
@@ -67,8 +67,8 @@ class DownsamplePath(nn.Sequential):
 
     Intermediate convs keep ``in_channels`` (HRNet); the last maps to ``out_channels``.
     ``final_relu`` adds a ReLU after the last conv (the generator's transition uses it).
-    ``forward(x, masks, counts)`` takes the step inputs' masks and window sums from ``mask_chain``
-    (``counts`` may be ``None`` for plain convs, which ignore both).
+    ``forward(x, masks, updates)`` takes the step inputs' masks and mask updates from ``mask_chain``
+    (``updates`` may be ``None`` for plain convs, which ignore both).
     """
 
     def __init__(
@@ -87,11 +87,11 @@ class DownsamplePath(nn.Sequential):
         super().__init__(*layers)
 
     def forward(
-        self, x: Tensor, masks: Sequence[Tensor], counts: Sequence[Tensor] | None = None
+        self, x: Tensor, masks: Sequence[Tensor], updates: Sequence[tuple[Tensor, Tensor]] | None = None
     ) -> tuple[Tensor, Tensor]:
         mask = masks[0]
         for step, layer in enumerate(self):
-            x, mask = layer(x, masks[step], None if counts is None else counts[step])
+            x, mask = layer(x, masks[step], None if updates is None else updates[step])
         return x, mask
 
 
@@ -136,8 +136,8 @@ class MaskAwareFusion(nn.Module):
                 if j > i:
                     y, m = path(xs[j], chains[j][0][0])
                 elif j < i:
-                    chain_masks, chain_counts = chains[j]
-                    y, m = path(xs[j], chain_masks[: i - j], chain_counts[: i - j])
+                    chain_masks, chain_updates = chains[j]
+                    y, m = path(xs[j], chain_masks[: i - j], chain_updates[: i - j])
                 else:
                     continue
                 total, count = total + y, count + m

@@ -15,6 +15,18 @@ from torch import Tensor, nn
 from .priority import PRIORITIES, Priority, priority_update, sobel_kernel, window_shift_kernel, window_sum
 
 
+def eq2_scale(new_mask: Tensor, known: Tensor, window_area: int) -> Tensor:
+    """Eq. 2's re-weighting ``Ω_p / sum(M_p)`` where the new mask is 1, 0 elsewhere."""
+    return new_mask * window_area / known.clamp_min(1.0)
+
+
+def eq1_update(known: Tensor, window_area: int) -> tuple[Tensor, Tensor]:
+    """Eq. 1 and eq. 2 from the window sums ``known = sum(M_p)`` (fp32): the new mask (1 where
+    the window holds a known pixel) and its scale."""
+    new_mask = known.clamp_max(1.0)  # window counts are whole numbers
+    return new_mask, eq2_scale(new_mask, known, window_area)
+
+
 class PartialConv2d(nn.Conv2d):
     """Partial convolution, eq. 1–2, optionally with an inpainting priority, eq. 5–8.
 
@@ -58,26 +70,26 @@ class PartialConv2d(nn.Conv2d):
         self.register_buffer("sobel", sobel_kernel(), persistent=False)
         self.register_buffer("shifts", window_shift_kernel(kernel_size), persistent=False)
 
-    def mask_update(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def mask_update(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         """The new mask (eq. 1 or 5) and eq. 2's scale ``Ω_p / sum(M_p)`` (0 where the new mask is
-        0), both (B, 1, H', W') in fp32. ``known`` is ``sum(M_p)`` if the caller already has it."""
+        0), both (B, 1, H', W') in fp32."""
         kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
+        area = kernel_size * kernel_size
         with torch.no_grad(), torch.autocast(mask.device.type, enabled=False):
             mask = mask.float()
-            if known is None:
-                known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
+            known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
             if self.priority == "none":
-                new_mask = known.clamp_max(1.0)  # eq. 1 (window counts are whole numbers)
-            else:
-                new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
-            scale = new_mask * (kernel_size * kernel_size) / known.clamp_min(1.0)
-        return new_mask, scale
+                return eq1_update(known, area)
+            new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
+            return new_mask, eq2_scale(new_mask, known, area)
 
-    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, mask: Tensor, update: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
         """(B, C_in, H, W), (B, 1, H, W) -> (B, C_out, H', W'), (B, 1, H', W').
 
-        ``known``: this layer's window sums of ``mask``, when a shared mask chain has them."""
-        new_mask, scale = self.mask_update(x, mask, known)
+        ``update``: this layer's ``mask_update`` when a shared mask chain already has it."""
+        new_mask, scale = self.mask_update(x, mask) if update is None else update
         y = F.conv2d(x, self.weight, None, self.stride, self.padding)
         y = y * scale.to(y.dtype)
         if self.bias is not None:
@@ -92,7 +104,7 @@ class PlainConv2d(nn.Conv2d):
     """An ordinary convolution with the masked-layer interface: it ignores the mask and reports
     every output pixel as known (the "HRNet" and "w/o PConv" ablations of Table 2)."""
 
-    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, mask: Tensor, update: object = None) -> tuple[Tensor, Tensor]:
         y = super().forward(x)
         return y, mask.new_ones(y.shape[0], 1, *y.shape[-2:])
 
@@ -138,7 +150,9 @@ class MaskedConvBN(nn.Module):
         self.act = nn.ReLU(inplace=True) if relu else nn.Identity()
         self.partial = partial
 
-    def forward(self, x: Tensor, mask: Tensor, known: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        y, mask = self.conv(x, mask, known)
+    def forward(
+        self, x: Tensor, mask: Tensor, update: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
+        y, mask = self.conv(x, mask, update)
         y = self.act(self.bn(y))
         return (y * mask.to(y.dtype) if self.partial else y), mask

@@ -87,13 +87,13 @@ def window_shift_kernel(kernel_size: int = 3) -> Tensor:
     return offsets.repeat(2, 1, 1, 1)
 
 
-def contour_striking(normal: Tensor, iso: Tensor, shifts: Tensor) -> Tensor:
+def contour_striking(normal: Tensor, iso: Tensor, shifts: Tensor) -> tuple[Tensor, Tensor]:
     """Contour-striking priority ``ρ = max_q |n_p · ∇X_q^⊥|`` over the window ``p`` (eq. 7).
 
-    ``normal`` (B, 2, H, W) need not be unit length (it is normalised here where it exists, and
-    is 0 elsewhere); ``iso`` (B, 2, H, W); ``shifts`` is ``window_shift_kernel(k)``. The normal is
-    the one at the window's centre; the isophote is the one of the window's pixel that strikes it
-    hardest. Returns (B, 1, H, W).
+    ``normal`` (B, 2, H, W) need not be unit length (it is normalised here where it exists);
+    ``iso`` (B, 2, H, W); ``shifts`` is ``window_shift_kernel(k)``. The normal is the one at the
+    window's centre; the isophote is the one of the window's pixel that strikes it hardest.
+    Returns ρ (B, 1, H, W), 0 where the normal vanishes, and those pixels (B, 1, H, W) bool.
     """
     kernel_size = shifts.shape[-1]
     nx, ny = normal.split(1, dim=1)
@@ -102,24 +102,22 @@ def contour_striking(normal: Tensor, iso: Tensor, shifts: Tensor) -> Tensor:
     windows = F.conv2d(iso, shifts, padding=kernel_size // 2, groups=2)
     wx, wy = windows.split(kernel_size * kernel_size, dim=1)
     strike = torch.addcmul(wx * nx, wy, ny).abs()  # (B, k², H, W), not yet divided by |n|
-    return strike.amax(dim=1, keepdim=True) * inverse_length
+    no_normal = inverse_length > 0.75 / NO_NORMAL  # 1 / NO_NORMAL = 16 there, ≤ 8 elsewhere
+    return strike.amax(dim=1, keepdim=True) * inverse_length, no_normal
 
 
 def contextual_residue(feature: Tensor, mask: Tensor) -> Tensor:
     """Contextual residue ``X − X↓↑`` (eq. 8): a map minus its bilinear half-resolution copy.
 
-    Both resamplings are normalised by the mask, so the zeros of the hole do not leak into the
+    Down-sampling by ½ is the 2×2 block mean (what bilinear ×½ computes on even sides), up-sampling
+    is bilinear; both are normalised by the mask, so the zeros of the hole do not leak into the
     known pixels; the residue is zero inside the hole. ``feature`` is zero in the hole.
     (B, 1, H, W) -> (B, 1, H, W).
     """
-    size = feature.shape[-2:]
-    half = (size[0] // 2, size[1] // 2)
-    low_sum, low_weight = F.interpolate(torch.cat((feature, mask), dim=1), size=half, mode="bilinear").split(
-        1, 1
-    )
-    low_known = (low_weight > _EPS).to(feature.dtype)
-    low = torch.cat((low_sum / low_weight.clamp_min(_EPS) * low_known, low_known), dim=1)
-    up_sum, up_weight = F.interpolate(low, size=size, mode="bilinear").split(1, 1)
+    low_sum, low_weight = F.avg_pool2d(torch.cat((feature, mask), dim=1), 2).split(1, dim=1)
+    # a block with a known pixel has weight ≥ ¼; one without has sum 0
+    low = torch.cat((low_sum / low_weight.clamp_min(0.25), low_weight.ceil()), dim=1)
+    up_sum, up_weight = F.interpolate(low, size=feature.shape[-2:], mode="bilinear").split(1, dim=1)
     return (feature - up_sum / up_weight.clamp_min(_EPS)) * mask
 
 
@@ -169,7 +167,6 @@ def priority_update(
     mean = x.mean(dim=1, keepdim=True, dtype=torch.float32)
     feature = contextual_residue(mean, mask) if kind == "texture" else mean
     normal, iso = normal_and_isophote(feature, mask, known, sobel, shifts.shape[-1])
-    rho = contour_striking(normal, iso, shifts)
-    no_normal = normal.abs().amax(dim=1, keepdim=True) < NO_NORMAL
+    rho, no_normal = contour_striking(normal, iso, shifts)
     floor = PRIORITY_FLOOR * mean.abs().amax(dim=(-2, -1), keepdim=True)
     return priority_mask_update(mask, known, rho, delta, no_normal=no_normal, floor=floor)
