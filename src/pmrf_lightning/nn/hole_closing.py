@@ -18,15 +18,16 @@ def close_holes(x: Tensor, mask: Tensor) -> Tensor:
     """(B, C, H, W) features, zero in the holes of ``mask`` (B, 1, H, W) -> (B, C, H, W) with every
     hole pixel filled. Known pixels keep their value; an image with no known pixel stays zero.
 
-    Down: sums of features and of the mask over 2×2 blocks, until one pixel is left. Up: each
-    level keeps its own mean where its block holds a known pixel and takes the coarser one
-    (nearest upsampling) elsewhere. The level count follows from the shape alone (no host sync).
+    Down: means of features and of the mask over 2×2 blocks (their ratio is the mean of the known
+    features), until one pixel is left. Up: each level keeps its own mean where its block holds a
+    known pixel and takes the coarser one (nearest upsampling) elsewhere. The level count follows
+    from the shape alone (no host sync).
     """
     mask = mask.to(x.dtype)
-    levels = [(x, mask)]
+    levels = [(x, mask)]  # (mean features, mean mask) per level; their ratio is the known mean
     while max(levels[-1][0].shape[-2:]) > 1:
         total, weight = levels[-1]
-        levels.append(tuple(F.avg_pool2d(t, 2, ceil_mode=True, divisor_override=1) for t in (total, weight)))
+        levels.append(tuple(F.avg_pool2d(t, 2, ceil_mode=True) for t in (total, weight)))
     total, weight = levels.pop()
     filled = total / weight.clamp_min(1e-8)
     for total, weight in reversed(levels):

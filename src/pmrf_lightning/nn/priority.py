@@ -57,9 +57,15 @@ def sobel_kernel() -> Tensor:
 
 def window_sum(values: Tensor, kernel_size: int, stride: int = 1, padding: int = 0) -> Tensor:
     """Sum of a one-channel map over every window; on a mask, ``sum(M_p)`` of eq. 1, 2 and 6
-    (zero padding counts as hole). (B, 1, H, W) -> (B, 1, H', W') as a conv of that geometry.
-    Needs ``padding ≤ kernel_size // 2``."""
-    return F.avg_pool2d(values, kernel_size, stride, padding, count_include_pad=True, divisor_override=1)
+    (zero padding counts as hole). (B, 1, H, W) -> (B, 1, H', W') as a conv of that geometry, in
+    the map's dtype whatever the autocast (window counts stay exact under bf16-mixed).
+
+    A conv with a ones kernel rather than ``avg_pool2d(divisor_override=1)``, which ONNX export
+    turns into a mean."""
+    with torch.autocast(values.device.type, enabled=False):
+        return F.conv2d(
+            values, values.new_ones(1, 1, kernel_size, kernel_size), stride=stride, padding=padding
+        )
 
 
 def normal_and_isophote(
