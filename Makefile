@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: venv train test lint bench sample-data data-photos clean
+.PHONY: venv train test test-fast lint bench sample-data data-photos clean
 
 venv: $(STAMP)
 
@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 train: $(STAMP) ## the main job: a short CPU run of a small PRFN on the embedded photographs
 	$(VENV)/bin/pmrf-train experiment=sample ckpt_path=null
 
-test: $(STAMP)
+test: $(STAMP) ## the whole suite (what CI runs)
 	$(PYTHON) -m pytest -q
+
+test-fast: $(STAMP) ## the local loop: everything but the tests marked slow
+	$(PYTHON) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks tools

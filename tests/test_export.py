@@ -16,6 +16,7 @@ def generator(tiny_generator: PRFNGenerator) -> PRFNGenerator:
     return tiny_generator
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("centre_colours", [False, True])
 @pytest.mark.parametrize(("fmt", "suffix"), [("torchscript", ".pt"), ("onnx", ".onnx")])
 def test_export_matches_eager_on_a_new_holed_image(
@@ -34,6 +35,7 @@ def test_the_export_computes_priorities_and_outputs_every_image(generator) -> No
     assert [tuple(o.shape) for o in outputs] == [(1, 3, 64, 64), (1, 3, 32, 32), (1, 3, 16, 16), (1, 3, 8, 8)]
 
 
+@pytest.mark.slow
 def test_cli_from_a_checkpoint_and_its_errors(
     generator, save_tiny_checkpoint, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -72,6 +72,7 @@ def checkpoint_step(path: Path) -> int:
     return torch.load(path, map_location="cpu", weights_only=False)["global_step"]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path: Path) -> None:
     run = ["checkpoint_every_n_steps=2", "trainer.val_check_interval=1000", "trainer.limit_val_batches=1",
            f"hydra.run.dir={tmp_path}"]  # fmt: skip
@@ -98,6 +99,7 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path: Path) -> None:
     assert f"training steps:  {killed_at + 4}" in result.stdout
 
 
+@pytest.mark.slow
 def test_two_process_cpu_ddp(tmp_path: Path) -> None:
     result = run_cli(
         "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "trainer.precision=32-true",
@@ -109,6 +111,7 @@ def test_two_process_cpu_ddp(tmp_path: Path) -> None:
     assert "training steps:  3" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -150,6 +153,7 @@ def test_a_resume_with_other_checkpoint_settings_still_writes_last_ckpt(tmp_path
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
 
 
+@pytest.mark.slow
 def test_a_multirun_sweep_starts_and_files_each_run_by_experiment_and_ablation(tmp_path: Path) -> None:
     result = run_cli("-m", "ablation=full,hrnet", "+trainer.fast_dev_run=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -8,7 +8,9 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "conf"
+# the repository's conf/, reached through the package's conf link (a checkout or an editable
+# install) or shipped inside the package as package data (a wheel or `pip install .`)
+CONFIG_DIR = Path(__file__).resolve().parent / "conf"
 
 
 def compose_config(name: str, overrides: Sequence[str] = ()) -> DictConfig:

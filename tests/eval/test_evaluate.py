@@ -161,6 +161,7 @@ def pmrf_eval(*overrides: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_baseline_end_to_end_on_a_tiny_folder(photo_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = pmrf_eval("baseline=telea", "data=folder", f"data.root={photo_folder}", "data.image_size=64",
@@ -173,6 +174,7 @@ def test_a_baseline_end_to_end_on_a_tiny_folder(photo_folder: Path, tmp_path: Pa
     assert json.loads((out / "scores.json").read_text())["summary"]["Ave"]["rel_l1"] > 0
 
 
+@pytest.mark.slow
 def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> None:
     data = ["data=folder", f"data.root={photo_folder}", "data.image_size=64", "fid=false"]
     for name in ("telea", "mean"):
@@ -185,6 +187,7 @@ def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> Non
     assert text.count("| Ave |") == 3 and "A better on" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

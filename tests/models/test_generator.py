@@ -33,7 +33,7 @@ def test_the_seven_table2_rows_and_the_priority_ablation_have_configs() -> None:
 
 
 @pytest.mark.parametrize("ablation", ABLATIONS)
-@pytest.mark.parametrize("size", [256, 512])
+@pytest.mark.parametrize("size", [256, pytest.param(512, marks=pytest.mark.slow)])
 def test_shapes_finite_and_every_parameter_gets_a_gradient(ablation: str, size: int) -> None:
     net = build(ablation)
     image, mask = holed_batch(2, size, size)
@@ -204,6 +204,7 @@ def test_a_misspelt_ablation_key_is_an_error() -> None:
         build("full", "+model.generator.atention_fusion=false")
 
 
+@pytest.mark.slow
 def test_paper_width_at_256() -> None:
     """The one smoke test at the paper's scale: width 32, 4 blocks per stage, 256², forward + backward."""
     net = PRFNGenerator()

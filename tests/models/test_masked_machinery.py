@@ -92,6 +92,7 @@ def test_forward_and_backward_never_sync_with_the_host(configuration: str, train
     assert syncs.count == 0
 
 
+@pytest.mark.slow
 def test_the_generator_compiles_to_one_graph() -> None:
     net = PRFNGenerator(4, 1, centre_colours=True).eval()
     image, mask = torch.rand(1, 3, 64, 64) * 2 - 1, sixty_percent_hole("square", 64)
