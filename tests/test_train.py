@@ -15,7 +15,7 @@ import torch
 from pmrf_lightning.config import ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
-from pmrf_lightning.train import train
+from pmrf_lightning.train import check_setup, train
 
 TINY = [
     "logger=csv",
@@ -50,6 +50,13 @@ def test_fast_dev_run_of_every_ablation(ablation: str, tmp_path: Path) -> None:
     assert trainer.global_step == 1
     assert any(isinstance(m, PartialConv2d) for m in net.modules()) == (ablation not in ("hrnet", "wo_pconv"))
     assert any(isinstance(m, AttentionFusion) for m in net.modules()) == (ablation not in ("hrnet", "wo_arf"))
+
+
+def test_a_misspelt_top_level_key_is_refused_before_anything_runs() -> None:
+    cfg = compose_config("train", ["+chekpoint_every_n_steps=5"])
+    with pytest.raises(ValueError, match=r"^unknown top-level key\(s\) chekpoint_every_n_steps; known: "):
+        check_setup(cfg)
+    check_setup(compose_config("train", ["experiment=photos_small"]))  # every shipped key is known
 
 
 def test_the_sweep_composes_all_seven_table2_ablations() -> None:
@@ -124,6 +131,7 @@ def test_two_process_cpu_ddp(tmp_path: Path) -> None:
         (["+model.generator.atention=false"], "unexpected keyword argument"),
         (["init_weights=/nonexistent/prfn.ckpt"], "does not exist"),
         ([f"init_weights={SHIPPED_CHECKPOINT}"], "but this run builds"),  # width 16, not 4
+        (["+chekpoint_every_n_steps=5"], "unknown top-level key(s) chekpoint_every_n_steps"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_non_zero_exit(

@@ -49,8 +49,20 @@ USER_ERRORS = (
 )
 
 
+def top_level_keys() -> set[str]:
+    """The keys a training config may have: ``conf/train.yaml``'s own and its config groups'."""
+    base = OmegaConf.load(CONFIG_DIR / "train.yaml")
+    defaults = OmegaConf.to_container(base.defaults)
+    groups = {next(iter(entry)).split("@")[0] for entry in defaults if isinstance(entry, dict)}
+    return (set(base) - {"defaults", "hydra"}) | groups
+
+
 def check_setup(cfg: DictConfig) -> None:
     """Refuse settings this machine or this loop cannot run, with one line."""
+    known = top_level_keys()
+    unknown = sorted(set(cfg) - known)
+    if unknown:  # `+key=…` adds a key Hydra cannot check: a misspelt one would be ignored
+        raise ValueError(f"unknown top-level key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     precision = str(cfg.trainer.get("precision", "32-true"))
     if precision not in SUPPORTED_PRECISIONS:
         raise ValueError(

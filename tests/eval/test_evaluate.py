@@ -16,8 +16,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from pmrf_lightning.cli.eval import blended
+from pmrf_lightning.cli.eval import blended, run
 from pmrf_lightning.cli.masks import main as masks_main
+from pmrf_lightning.config import compose_config
 from pmrf_lightning.data import InpaintingDataModule, MaskFiles, ProceduralMasks, mask_ratio_bucket
 from pmrf_lightning.eval.baselines import BASELINES, mean_fill
 from pmrf_lightning.eval.evaluate import evaluate
@@ -199,6 +200,7 @@ def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> Non
         (["baseline=telea", "fid=false", "blend=seamless"], "blend must be one of poisson, none"),
         (["compare=EMPTY"], "compare takes two pmrf-eval run folders"),
         (["compare=[EMPTY,EMPTY]"], "has no scores.json"),
+        (["baseline=telea", "fid=false", "limit=0"], "limit must be a positive number of images"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(overrides: list[str], message: str, tmp_path: Path) -> None:
@@ -230,3 +232,11 @@ def test_a_sweep_gives_table2_beside_the_paper(tmp_path: Path, photo_folder: Pat
     assert "| full |" in text and "3.54 / 0.841 / 25.475 / 6.98" in text
     assert "| hrnet |" in text and "3.81 / 0.831 / 24.866 / 10.49" in text
     assert (tmp_path / "out" / "full" / "table.md").is_file() and (tmp_path / "out" / "table.md").is_file()
+
+
+@pytest.mark.parametrize("limit", [0, -5, 2.5])
+def test_a_limit_that_is_not_a_positive_count_is_refused(limit: float, tmp_path: Path) -> None:
+    """Before: an empty table and exit 0."""
+    cfg = compose_config("eval", ["baseline=telea", "data=sample", "fid=false", f"limit={limit}"])
+    with pytest.raises(ValueError, match="limit must be a positive number of images"):
+        run(cfg, tmp_path)

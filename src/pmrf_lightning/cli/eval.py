@@ -110,6 +110,8 @@ def compare_runs(runs: ListConfig | str) -> str:
 
 
 def run(cfg: DictConfig, out: Path) -> str:
+    if cfg.limit is not None and (not isinstance(cfg.limit, int) or cfg.limit < 1):
+        raise ValueError(f"limit must be a positive number of images (or null for all), got {cfg.limit}")
     if cfg.compare is not None:
         text = compare_runs(cfg.compare)
         (out / "compare.md").write_text(text + "\n")
