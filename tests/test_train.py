@@ -59,6 +59,24 @@ def test_a_misspelt_top_level_key_is_refused_before_anything_runs() -> None:
     check_setup(compose_config("train", ["experiment=photos_small"]))  # every shipped key is known
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_an_unwritable_checkpoint_folder_stops_before_the_first_step(tmp_path: Path) -> None:
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints").chmod(0o500)
+    cfg = compose_config("train", [*TINY, "trainer.max_steps=1"])
+    with pytest.raises(ValueError, match=r"^cannot write checkpoints to .*checkpoints: Permission denied$"):
+        train(cfg, tmp_path)
+
+
+def test_a_checkpoint_folder_that_is_a_file_stops_before_the_first_step(tmp_path: Path) -> None:
+    """The same check as a read-only folder, in a form that also fails for root."""
+    (tmp_path / "checkpoints").write_text("not a folder")
+    cfg = compose_config("train", [*TINY, "trainer.max_steps=1"])
+    with pytest.raises(ValueError, match=r"^cannot write checkpoints to .*checkpoints: "):
+        train(cfg, tmp_path)
+    assert not list(tmp_path.glob("lightning_logs")) and not (tmp_path / "csv").exists()
+
+
 def test_the_sweep_composes_all_seven_table2_ablations() -> None:
     assert set(TABLE2) <= set(ablation_names())
     removed = {

@@ -14,6 +14,7 @@ of another run or of the shipped model (fine-tuning). Errors in the set-up print
 from __future__ import annotations
 
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -81,8 +82,20 @@ def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
     return str(last) if last.is_file() else None
 
 
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` and prove a file can be written there, or stop with one line: a run that
+    trains without being able to save its checkpoints loses everything it learns."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"cannot write checkpoints to {folder}: {error.strerror or error}") from None
+
+
 def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     checkpoints = run_dir / "checkpoints"
+    check_writable(checkpoints)
     callbacks = [
         ModelCheckpoint(
             dirpath=checkpoints,
