@@ -44,7 +44,7 @@ def cli_env() -> dict[str, str]:
 
 @pytest.mark.parametrize("ablation", TABLE2)
 def test_fast_dev_run_of_every_ablation(ablation: str, tmp_path: Path) -> None:
-    cfg = compose_config("train", [*TINY, f"ablation={ablation}", "+trainer.fast_dev_run=1"])
+    cfg = compose_config("train", [*TINY, f"ablation={ablation}", "trainer.fast_dev_run=1"])
     trainer = train(cfg, tmp_path)
     net = trainer.lightning_module.net_g
     assert trainer.global_step == 1
@@ -75,6 +75,19 @@ def test_a_checkpoint_folder_that_is_a_file_stops_before_the_first_step(tmp_path
     with pytest.raises(ValueError, match=r"^cannot write checkpoints to .*checkpoints: "):
         train(cfg, tmp_path)
     assert not list(tmp_path.glob("lightning_logs")) and not (tmp_path / "csv").exists()
+
+
+def test_debug_fdr_runs_one_step_and_saves_nothing(tmp_path: Path) -> None:
+    trainer = train(compose_config("train", [*TINY, "experiment=sample", "debug=fdr"]), tmp_path)
+    assert trainer.fast_dev_run and trainer.global_step == 1
+    assert not list(tmp_path.rglob("*.ckpt"))
+
+
+@pytest.mark.parametrize("debug", ["overfit", "limit", "profiler"])
+def test_every_debug_setting_composes_over_an_experiment(debug: str) -> None:
+    cfg = compose_config("train", ["experiment=photos_small", f"debug={debug}"])
+    assert cfg.ckpt_path is None  # a debug run never resumes the real run
+    assert cfg.trainer.max_steps < 1000 and cfg.data.root == "data/photos"
 
 
 def test_the_sweep_composes_all_seven_table2_ablations() -> None:
@@ -165,7 +178,7 @@ def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
 
 
 def test_bf16_autocast_and_channels_last_train_a_step(tmp_path: Path) -> None:
-    overrides = [*TINY, "+trainer.fast_dev_run=1", "trainer.precision=bf16-mixed", "model.channels_last=true"]
+    overrides = [*TINY, "trainer.fast_dev_run=1", "trainer.precision=bf16-mixed", "model.channels_last=true"]
     trainer = train(compose_config("train", overrides), tmp_path)
     assert trainer.global_step == 1 and trainer.precision == "bf16-mixed"
 
@@ -181,6 +194,6 @@ def test_a_resume_with_other_checkpoint_settings_still_writes_last_ckpt(tmp_path
 
 @pytest.mark.slow
 def test_a_multirun_sweep_starts_and_files_each_run_by_experiment_and_ablation(tmp_path: Path) -> None:
-    result = run_cli("-m", "ablation=full,hrnet", "+trainer.fast_dev_run=1", cwd=tmp_path)
+    result = run_cli("-m", "ablation=full,hrnet", "trainer.fast_dev_run=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "multirun" / "sample").iterdir()) == ["full", "hrnet"]

@@ -96,7 +96,7 @@ def check_writable(folder: Path) -> None:
 def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     checkpoints = run_dir / "checkpoints"
     check_writable(checkpoints)
-    callbacks = [
+    checkpointing = [
         ModelCheckpoint(
             dirpath=checkpoints,
             every_n_train_steps=cfg.checkpoint_every_n_steps,
@@ -112,8 +112,9 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
             save_top_k=1,
             enable_version_counter=False,
         ),
-        SkippedImagesReport(),
     ]
+    # fast_dev_run saves nothing (Lightning's ModelCheckpoint would still write last.ckpt at the end)
+    callbacks = [*([] if cfg.trainer.get("fast_dev_run") else checkpointing), SkippedImagesReport()]
     if cfg.trainer.get("enable_progress_bar", True):
         # a live bar in a terminal; in a log file (nohup, a cluster job) a line every 50 steps
         callbacks.append(RichProgressBar() if sys.stderr.isatty() else TQDMProgressBar(refresh_rate=50))
