@@ -15,7 +15,7 @@ import torch
 from pmrf_lightning.config import ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
-from pmrf_lightning.train import check_setup, train
+from pmrf_lightning.train import check_setup, last_checkpoint, train
 
 TINY = [
     "logger=csv",
@@ -88,6 +88,21 @@ def test_every_debug_setting_composes_over_an_experiment(debug: str) -> None:
     cfg = compose_config("train", ["experiment=photos_small", f"debug={debug}"])
     assert cfg.ckpt_path is None  # a debug run never resumes the real run
     assert cfg.trainer.max_steps < 1000 and cfg.data.root == "data/photos"
+
+
+def test_a_truncated_last_checkpoint_stops_with_one_line_and_is_kept(tmp_path: Path) -> None:
+    train(compose_config("train", [*TINY, "trainer.max_steps=1", "trainer.limit_val_batches=1"]), tmp_path)
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    data = last.read_bytes()
+    last.write_bytes(data[: len(data) // 2])  # a kill in the middle of a write
+    with pytest.raises(
+        ValueError, match=r"^cannot resume from .*last.ckpt: the file is damaged or truncated"
+    ):
+        last_checkpoint(tmp_path, "last")
+    assert last.stat().st_size == len(data) // 2  # nothing was overwritten
+    assert last_checkpoint(tmp_path, None) is None
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        last_checkpoint(tmp_path, str(tmp_path / "nowhere.ckpt"))
 
 
 def test_the_sweep_composes_all_seven_table2_ablations() -> None:

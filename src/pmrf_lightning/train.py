@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import hydra
@@ -75,11 +76,29 @@ def check_setup(cfg: DictConfig) -> None:
 
 
 def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
-    """``ckpt_path=last`` means this run's own last.ckpt when it exists, else a fresh start."""
-    if ckpt_path != "last":
-        return ckpt_path
-    last = run_dir / "checkpoints" / "last.ckpt"
-    return str(last) if last.is_file() else None
+    """``ckpt_path=last`` means this run's own last.ckpt when it exists, else a fresh start.
+
+    A checkpoint to resume from must be a complete archive (``torch.save`` writes a zip whose
+    index comes last): a truncated file, e.g. from a kill during a write, stops with one line
+    instead of a traceback from deep inside Lightning."""
+    if ckpt_path is None:
+        return None
+    path = run_dir / "checkpoints" / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path).expanduser()
+    if ckpt_path == "last" and not path.is_file():
+        return None
+    if not path.is_file():
+        raise FileNotFoundError(f"ckpt_path {path} does not exist")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as error:
+        damaged = str(error)
+    if damaged is not None:
+        raise ValueError(
+            f"cannot resume from {path}: the file is damaged or truncated ({damaged}); move it away to "
+            "resume from another checkpoint (ckpt_path=PATH) or start afresh (ckpt_path=null)"
+        )
+    return str(path)
 
 
 def check_writable(folder: Path) -> None:
