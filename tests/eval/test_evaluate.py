@@ -76,6 +76,22 @@ def test_same_data_and_seed_give_identical_numbers(photo_folder: Path) -> None:
     )
 
 
+def test_unreadable_files_are_listed_and_never_scored_under_their_name(photo_folder: Path) -> None:
+    """The loader hands over the next readable image for an unreadable one; scoring it would put
+    05.png's fill under 03.png's name (and score 05.png twice)."""
+    for name in ("03.png", "04.png"):
+        (photo_folder / "val" / name).write_bytes(b"not a PNG")
+    batches, files = loader(photo_folder)
+    records, summary = evaluate(BASELINES["mean"], batches, files, torch.device("cpu"))
+    scored = [Path(r["file"]).name for r in records]
+    assert sorted(scored) == [f"{i:02d}.png" for i in range(12) if i not in (3, 4)]
+    assert summary["skipped"] == {
+        "n": 2,
+        "files": [str(photo_folder / "val" / n) for n in ("03.png", "04.png")],
+    }
+    assert summary["Ave"]["n"] + summary["outside"]["n"] == 10
+
+
 class TinyFeatures(nn.Module):
     """A small random feature extractor standing in for Inception in tests."""
 

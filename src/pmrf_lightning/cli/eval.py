@@ -138,6 +138,9 @@ def run(cfg: DictConfig, out: Path) -> str:
         if summary["outside"]["n"]:
             outside = summary["outside"]["n"]
             text += f"\n\n{outside} image(s) with no hole or more than 60 % hole are not in the table."
+        if summary["skipped"]["n"]:
+            names = ", ".join(Path(name).name for name in summary["skipped"]["files"])
+            text += f"\n\n{summary['skipped']['n']} unreadable image(s) not scored: {names}."
     (out / "table.md").write_text(text + "\n")
     return text
 

@@ -4,7 +4,9 @@ Each output is composited into the known pixels, ``M ⊙ I_gt + (1 − M) ⊙ I_
 8 bits as a saved PNG would be, before any metric. Images whose mask falls outside the paper's six
 buckets (no hole, or more than 60 %) are scored per image but left out of the table. The summary
 also holds ``edge_error``: the mean error of hole pixels by their distance to the nearest known
-pixel (all images), which shows whether a fill loses at the hole's edge or deep inside.
+pixel (all images), which shows whether a fill loses at the hole's edge or deep inside. An
+unreadable file is never scored (the dataset would hand over the next readable image in its
+place): the summary's ``skipped`` lists those files, and every ``n`` counts scored images only.
 """
 
 from __future__ import annotations
@@ -41,11 +43,19 @@ def evaluate(
     image_dir: Path | None = None,
     total: int | None = None,
 ) -> tuple[list[dict], dict[str, dict]]:
-    """Returns per-image records and the summary keyed by bucket label, "Ave" and "edge_error"."""
+    """Returns per-image records and the summary keyed by bucket label, "Ave", "edge_error" and
+    "skipped"."""
     fids = {b: new_fid(fid_features).to(device) for b in range(NUM_BUCKETS)} if fid_features else {}
     records: list[dict] = []
+    unreadable: list[str] = []
     edge_sums = edge_counts = torch.zeros(MAX_EDGE_DISTANCE + 1, dtype=torch.float64)
     for batch in track(batches, description="evaluating", total=total):
+        if "skipped" in batch:  # an item whose own file was unreadable holds another file's image
+            own = batch["skipped"] == 0
+            unreadable += [str(files[i]) for i in batch["index"][~own].tolist()]
+            batch = {key: batch[key][own] for key in ("image", "mask", "index")}
+            if not len(batch["index"]):
+                continue
         image, mask = batch["image"].to(device), batch["mask"].to(device)
         with torch.no_grad():
             output = inpaint(image, mask)
@@ -69,6 +79,7 @@ def evaluate(
     summary["edge_error"] = {
         str(d): float(edge_sums[d] / edge_counts[d]) for d in EDGE_DISTANCES if edge_counts[d] > 0
     }
+    summary["skipped"] = {"n": len(unreadable), "files": unreadable}
     return records, summary
 
 
