@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pmrf_lightning.eval import RelativeL1, composite, quantize, relative_l1
+from pmrf_lightning.eval import MeanImageScores, composite, quantize, relative_l1
 from pmrf_lightning.eval.evaluate import summarise
 from pmrf_lightning.eval.metrics import MAX_EDGE_DISTANCE, edge_error_sums, per_image_scores
 from pmrf_lightning.eval.tables import table1, table2
@@ -26,13 +26,13 @@ def test_a_constant_offset_gives_the_hand_computed_scores() -> None:
     assert per_image_scores(target, output)["psnr"].item() == pytest.approx(20.0, rel=1e-5)  # mse 0.01
 
 
-def test_relative_l1_metric_averages_images_over_batches() -> None:
-    metric = RelativeL1()
-    metric.update(torch.full((1, 3, 4, 4), 0.5), torch.full((1, 3, 4, 4), 0.6))
-    metric.update(torch.full((2, 3, 4, 4), 0.5), torch.full((2, 3, 4, 4), 0.5))
-    assert metric.compute().item() == pytest.approx(100 * 0.1 / 1.1 / 3, rel=1e-5)
-    with pytest.raises(ValueError):
-        RelativeL1("mean")
+def test_the_validation_metric_averages_per_image_scores_over_batches() -> None:
+    metric = MeanImageScores()
+    metric.update(torch.full((1, 3, 16, 16), 0.5), torch.full((1, 3, 16, 16), 0.6))
+    metric.update(torch.full((2, 3, 16, 16), 0.5), torch.full((2, 3, 16, 16), 0.5))
+    scores = metric.compute()
+    assert scores["rel_l1"].item() == pytest.approx(100 * 0.1 / 1.1 / 3, rel=1e-5)
+    assert scores["psnr"].item() == pytest.approx((20 + 100 + 100) / 3, rel=1e-5)  # identical: 100 dB
 
 
 def test_composite_keeps_known_pixels_bit_exact_and_quantize_is_8_bit() -> None:

@@ -11,6 +11,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from pmrf_lightning import losses
 from pmrf_lightning.data import InpaintingDataModule
+from pmrf_lightning.eval.evaluate import evaluate
 from pmrf_lightning.lit import NonFiniteLossError, PRFNModule, initialise_from
 
 SMALL_G = dict(width=4, blocks_per_stage=1)
@@ -94,6 +95,25 @@ def test_the_generator_loss_is_eq15_from_losses(monkeypatch: pytest.MonkeyPatch)
     image, mask = torch.rand(2, 3, 64, 64) * 2 - 1, torch.ones(2, 1, 64, 64)
     module.generator_loss(module.forward_batch({"image": image, "mask": mask}))
     assert calls == [(2.0, 3.0, 0.5)]
+
+
+def test_validation_and_pmrf_eval_agree_on_one_batch() -> None:
+    """One metric path: validation_step's ℓ1, PSNR and SSIM are pmrf-eval's per-image means."""
+    torch.manual_seed(0)
+    module = PRFNModule(SMALL_G, SMALL_D).eval()
+    image = torch.rand(3, 3, 64, 64) * 2 - 1
+    mask = torch.ones(3, 1, 64, 64)
+    mask[..., 10:40, 20:50] = 0
+    batch = {"image": image, "mask": mask, "index": torch.arange(3)}
+    with torch.no_grad():
+        module.validation_step(batch, batch_idx=1)  # batch 0 would also write a sample grid
+    validation = module.val_scores.compute()
+    records, _ = evaluate(
+        lambda image, mask: module.net_g(image, mask).image, [batch], [Path(f"{i}.png") for i in range(3)],
+        torch.device("cpu"),
+    )  # fmt: skip
+    for key, value in validation.items():
+        assert abs(value.item() - sum(r[key] for r in records) / len(records)) < 1e-6
 
 
 def test_loss_halves_report_their_terms() -> None:

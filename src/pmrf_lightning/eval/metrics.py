@@ -37,28 +37,6 @@ def relative_l1(target: Tensor, output: Tensor, denominator: Denominator = "sum"
     return 100 * error / scale.flatten(1).sum(1).clamp_min(1e-12)
 
 
-class RelativeL1(Metric):
-    """Mean per-image relative ℓ1 (%) across batches and processes."""
-
-    full_state_update = False
-
-    def __init__(self, denominator: Denominator = "sum", **kwargs) -> None:
-        super().__init__(**kwargs)
-        if denominator not in ("sum", "gt"):
-            raise ValueError(f"denominator must be 'sum' or 'gt', got {denominator!r}")
-        self.denominator = denominator
-        self.add_state("total", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("count", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
-
-    def update(self, target: Tensor, output: Tensor) -> None:
-        values = relative_l1(target, output, self.denominator)
-        self.total += values.double().sum()
-        self.count += values.numel()
-
-    def compute(self) -> Tensor:
-        return (self.total / self.count.clamp_min(1)).float()
-
-
 def per_image_scores(target: Tensor, result: Tensor) -> dict[str, Tensor]:
     """Every Table 1 metric per image, (B, 3, H, W) in [0, 1] -> dict of (B,) tensors:
     ``rel_l1`` (EdgeConnect's), ``rel_l1_gt``, ``psnr`` (data range 1), ``ssim`` (Gaussian 11, σ 1.5)."""
@@ -73,6 +51,30 @@ def per_image_scores(target: Tensor, result: Tensor) -> dict[str, Tensor]:
         "psnr": psnr,
         "ssim": ssim,
     }
+
+
+class MeanImageScores(Metric):
+    """The mean over images of ``per_image_scores`` across batches and processes: validation's
+    ℓ1, PSNR and SSIM, computed by the very function ``pmrf-eval`` uses. ``compute()`` returns a
+    dict keyed as ``per_image_scores``."""
+
+    full_state_update = False
+    KEYS = ("rel_l1", "psnr", "ssim")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        for key in self.KEYS:
+            self.add_state(key, torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, target: Tensor, result: Tensor) -> None:
+        scores = per_image_scores(target, result)
+        for key in self.KEYS:
+            setattr(self, key, getattr(self, key) + scores[key].double().sum())
+        self.count += len(target)
+
+    def compute(self) -> dict[str, Tensor]:
+        return {key: (getattr(self, key) / self.count.clamp_min(1)).float() for key in self.KEYS}
 
 
 EDGE_DISTANCES = (1, 2, 3, 4, 6, 10, 20)  # the columns of the edge-error table

@@ -14,12 +14,10 @@ from typing import Any
 import lightning as L
 import torch
 from torch import Tensor
-from torchmetrics import MetricCollection
-from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 from torchvision.utils import make_grid, save_image
 
 from .. import losses
-from ..eval.metrics import RelativeL1, composite, quantize
+from ..eval.metrics import MeanImageScores, composite, quantize
 from ..models import Discriminator, PRFNGenerator
 
 
@@ -64,16 +62,7 @@ class PRFNModule(L.LightningModule):
         if channels_last:
             self.net_g.to(memory_format=torch.channels_last)
             self.net_d.to(memory_format=torch.channels_last)
-        self.val_metrics = MetricCollection(
-            {
-                "rel_l1": RelativeL1(),
-                "psnr": PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3)),
-                "ssim": StructuralSimilarityIndexMeasure(
-                    data_range=1.0, gaussian_kernel=True, sigma=1.5, kernel_size=11
-                ),
-            },
-            prefix="val/",
-        )
+        self.val_scores = MeanImageScores()  # the same per-image scores as pmrf-eval's Table 1
 
     # ------------------------------------------------------------------ the two halves of a step
 
@@ -165,18 +154,15 @@ class PRFNModule(L.LightningModule):
         image, mask = batch["image"], batch["mask"]
         output = self.net_g(image, mask).image
         target, result = quantize(image), quantize(composite(mask, image, output))
-        self._update_metrics(target, result)
+        self.val_scores.update(target, result)
         if batch_idx == 0:
             self._save_grid(image, mask, output)
 
-    def _update_metrics(self, target: Tensor, result: Tensor) -> None:
-        self.val_metrics["rel_l1"].update(target, result)
-        self.val_metrics["psnr"].update(result, target)
-        self.val_metrics["ssim"].update(result, target)
-
     def on_validation_epoch_end(self) -> None:
-        self.log_dict(self.val_metrics.compute(), prog_bar=True)
-        self.val_metrics.reset()
+        self.log_dict(
+            {f"val/{key}": value for key, value in self.val_scores.compute().items()}, prog_bar=True
+        )
+        self.val_scores.reset()
 
     def _save_grid(self, image: Tensor, mask: Tensor, output: Tensor) -> None:
         """Rows: masked input | output | composite | ground truth, for the first images."""
