@@ -9,8 +9,12 @@ from lightning.pytorch.utilities import rank_zero_warn
 
 
 class SkippedImagesReport(L.Callback):
-    """Sums the ``skipped`` counts of the batches (see ``InpaintingDataset``) and warns once at the
-    end of each training and validation epoch when any file was skipped (counts of this process)."""
+    """Counts the unreadable files the batches met (see ``InpaintingDataset``) and warns once at the
+    end of each training and validation epoch when there were any (counts of this process).
+
+    An item's ``skipped`` is how many files its loader passed over; an unreadable file is the
+    item's own file exactly when ``skipped > 0``, so counting those items counts each file once
+    (two unreadable files in a row give items with 2 and 1: two files, not three)."""
 
     def __init__(self) -> None:
         self.counts = {"train": 0, "val": 0}
@@ -18,7 +22,7 @@ class SkippedImagesReport(L.Callback):
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: dict, batch_idx: int
     ) -> None:
-        self.counts["train"] += int(batch["skipped"].sum())
+        self.counts["train"] += int((batch["skipped"] > 0).sum())
 
     def on_validation_batch_end(
         self,
@@ -29,7 +33,7 @@ class SkippedImagesReport(L.Callback):
         batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
-        self.counts["val"] += int(batch["skipped"].sum())
+        self.counts["val"] += int((batch["skipped"] > 0).sum())
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.report("train", trainer.current_epoch)
