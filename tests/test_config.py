@@ -42,3 +42,18 @@ def test_photos_gpu_builds_the_shipped_architecture_on_top_of_photos_small() -> 
     assert gpu.trainer.accelerator == "gpu" and small.trainer.accelerator == "cpu"
     assert gpu.model.lr == small.model.lr and gpu.data.root == small.data.root  # inherited
     assert compose_config("train", ["experiment=photos_gpu", "trainer=cpu"]).trainer.accelerator == "cpu"
+
+
+def test_the_three_paper_experiments_differ_only_in_their_dataset() -> None:
+    composed = {
+        name: OmegaConf.to_container(compose_config("train", [f"experiment={name}"]), resolve=False)
+        for name in ("celeba", "paris", "places2")
+    }
+    datasets = {name: cfg["data"].pop("dataset") for name, cfg in composed.items()}
+    assert datasets == {"celeba": "celeba", "paris": "paris", "places2": "places2"}
+    for cfg in composed.values():
+        cfg["data"].pop("root", None)
+        cfg["data"].pop("list_file", None)
+    assert composed["celeba"]["trainer"]["precision"] == "bf16-mixed"
+    assert composed["celeba"]["data"]["image_size"] == 256 and composed["celeba"]["data"]["batch_size"] == 4
+    assert composed["celeba"] == composed["paris"] == composed["places2"]
