@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from pmrf_lightning.config import ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
@@ -212,3 +213,25 @@ def test_a_multirun_sweep_starts_and_files_each_run_by_experiment_and_ablation(t
     result = run_cli("-m", "ablation=full,hrnet", "trainer.fast_dev_run=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "multirun" / "sample").iterdir()) == ["full", "hrnet"]
+
+
+@pytest.mark.slow
+def test_the_optuna_search_runs_two_trials_and_reports_the_best(tmp_path: Path) -> None:
+    result = run_cli(
+        "-m", "experiment=sample", "hparams_search=photos_small_optuna", "debug=fdr",
+        "hydra.sweeper.n_trials=2", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    best = OmegaConf.load(tmp_path / "multirun" / "optimization_results.yaml")
+    assert set(best.best_params) == {"model.lr", "model.lambda_adv", "model.hole_weight"}
+    assert 0 < best.best_value < 100  # a val rel-ℓ1 in %
+    assert sorted(p.name for p in (tmp_path / "multirun" / "sample" / "optuna").iterdir()) == ["0", "1"]
+
+
+@pytest.mark.slow
+def test_a_run_returns_its_optimized_metric_and_refuses_one_never_logged(tmp_path: Path) -> None:
+    cfg = compose_config("train", [*TINY, "debug=fdr", "optimized_metric=val/rel_l1"])
+    trainer = train(cfg, tmp_path)
+    assert "val/rel_l1" in trainer.callback_metrics
+    result = run_cli("debug=fdr", "optimized_metric=val/fid", f"hydra.run.dir={tmp_path / 'b'}")
+    assert result.returncode == 1 and "optimized_metric val/fid was never logged" in result.stderr

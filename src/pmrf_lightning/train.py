@@ -202,7 +202,8 @@ def cli() -> None:
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> float | None:
+    """One run; returns ``cfg.optimized_metric``'s last value when a sweeper (Optuna) asks for it."""
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         trainer = train(cfg, run_dir)
@@ -212,6 +213,16 @@ def main(cfg: DictConfig) -> None:
         sys.exit(1)
     if trainer.is_global_zero:
         report(trainer, run_dir)
+    if cfg.optimized_metric is None:
+        return None
+    if cfg.optimized_metric not in trainer.callback_metrics:
+        known = ", ".join(sorted(trainer.callback_metrics))
+        print(
+            f"error: optimized_metric {cfg.optimized_metric} was never logged; logged: {known}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    return float(trainer.callback_metrics[cfg.optimized_metric])
 
 
 if __name__ == "__main__":
