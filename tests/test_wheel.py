@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,19 @@ TINY = [
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package built as a wheel and installed (without its dependencies) into a fresh folder."""
-    wheels, target = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("site")
+    """The package built as a wheel and installed (without its dependencies) into a fresh folder.
+
+    Built from a copy of the sources: setuptools leaves build/ and *.egg-info beside what it builds."""
+    source, wheels = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    target = tmp_path_factory.mktemp("site")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("src", "conf"):  # conf beside src keeps the package's conf link valid
+        shutil.copytree(
+            ROOT / name, source / name, symlinks=True, ignore=shutil.ignore_patterns("*.egg-info")
+        )
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, ROOT], check=True)
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, source], check=True)
     (wheel,) = wheels.glob("*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", target, wheel], check=True)
     return target
