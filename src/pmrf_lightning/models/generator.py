@@ -240,7 +240,7 @@ class PRFNGenerator(nn.Module):
         top, top_mask = self.transition[0](x, mask)
         steps = NUM_BRANCHES - 1
         if self.partial_conv:
-            chain, updates = mask_chain(mask, steps)
+            chain, updates = mask_chain(mask, steps, self.transition[1][0].conv)
         else:
             chain, updates = [mask] * steps, None
         xs, masks = [top], [top_mask]

@@ -24,19 +24,22 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .partial_conv import MaskedConvBN, eq1_update
-from .priority import window_sum
+from .partial_conv import MaskedConvBN, PartialConv2d
 
 
-def mask_chain(mask: Tensor, steps: int) -> tuple[list[Tensor], list[tuple[Tensor, Tensor]]]:
-    """Eq. 1 and 2 through ``steps`` stride-2 3×3 windows, computed once for every path that needs it.
+def mask_chain(
+    mask: Tensor, steps: int, conv: PartialConv2d | None
+) -> tuple[list[Tensor], list[tuple[Tensor, Tensor]]]:
+    """Eq. 1 and 2 through ``steps`` stride-2 layers, computed once for every path that needs it.
 
-    Returns the masks ``[m_0 = mask, m_1, …, m_steps]`` and, for each step, the
-    ``PartialConv2d.mask_update`` of a stride-2 layer on ``m_k``: ``(m_{k+1}, scale_k)``, fp32.
+    ``conv`` is one of those layers (all share one geometry and have no priority, so their mask
+    update depends on the mask alone; ``None`` only when ``steps`` is 0). Returns the masks
+    ``[m_0 = mask, m_1, …, m_steps]`` and, for each step, ``conv.mask_update`` on ``m_k``:
+    ``(m_{k+1}, scale_k)``, fp32.
     """
     masks, updates = [mask.float()], []
     for _ in range(steps):
-        updates.append(eq1_update(window_sum(masks[-1], 3, stride=2, padding=1), 9))
+        updates.append(conv.mask_update(None, masks[-1]))
         masks.append(updates[-1][0])
     return masks, updates
 
@@ -128,7 +131,8 @@ class MaskAwareFusion(nn.Module):
                 out.append(self.act(total))
             return out, list(masks)
         # every term is zero in its own holes, so the sum needs no masking
-        chains = [mask_chain(mask, len(xs) - 1 - j) for j, mask in enumerate(masks)]
+        stride_two = self.paths[1][0][0].conv if len(xs) > 1 else None  # any down-path layer
+        chains = [mask_chain(mask, len(xs) - 1 - j, stride_two) for j, mask in enumerate(masks)]
         out_xs, out_masks = [], []
         for i, row in enumerate(self.paths):
             total, count = xs[i], chains[i][0][0]

@@ -15,18 +15,6 @@ from torch import Tensor, nn
 from .priority import PRIORITIES, Priority, priority_update, sobel_kernel, window_shift_kernel, window_sum
 
 
-def eq2_scale(new_mask: Tensor, known: Tensor, window_area: int) -> Tensor:
-    """Eq. 2's re-weighting ``Ω_p / sum(M_p)`` where the new mask is 1, 0 elsewhere."""
-    return new_mask * window_area / known.clamp_min(1.0)
-
-
-def eq1_update(known: Tensor, window_area: int) -> tuple[Tensor, Tensor]:
-    """Eq. 1 and eq. 2 from the window sums ``known = sum(M_p)`` (fp32): the new mask (1 where
-    the window holds a known pixel) and its scale."""
-    new_mask = known.clamp_max(1.0)  # window counts are whole numbers
-    return new_mask, eq2_scale(new_mask, known, window_area)
-
-
 class PartialConv2d(nn.Conv2d):
     """Partial convolution, eq. 1–2, optionally with an inpainting priority, eq. 5–8.
 
@@ -70,18 +58,19 @@ class PartialConv2d(nn.Conv2d):
         self.register_buffer("sobel", sobel_kernel(), persistent=False)
         self.register_buffer("shifts", window_shift_kernel(kernel_size), persistent=False)
 
-    def mask_update(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    def mask_update(self, x: Tensor | None, mask: Tensor) -> tuple[Tensor, Tensor]:
         """The new mask (eq. 1 or 5) and eq. 2's scale ``Ω_p / sum(M_p)`` (0 where the new mask is
-        0), both (B, 1, H', W') in fp32."""
+        0), both (B, 1, H', W') in fp32. ``x`` (the layer input) is read by priorities only."""
         kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
         area = kernel_size * kernel_size
         with torch.no_grad(), torch.autocast(mask.device.type, enabled=False):
             mask = mask.float()
             known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
             if self.priority == "none":
-                return eq1_update(known, area)
-            new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
-            return new_mask, eq2_scale(new_mask, known, area)
+                new_mask = known.clamp_max(1.0)  # eq. 1 (window counts are whole numbers)
+            else:
+                new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
+            return new_mask, new_mask * area / known.clamp_min(1.0)  # eq. 2
 
     def forward(
         self, x: Tensor, mask: Tensor, update: tuple[Tensor, Tensor] | None = None
