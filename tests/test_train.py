@@ -101,6 +101,14 @@ def test_a_truncated_last_checkpoint_stops_with_one_line_and_is_kept(tmp_path: P
     ):
         last_checkpoint(tmp_path, "last")
     assert last.stat().st_size == len(data) // 2  # nothing was overwritten
+    flipped = bytearray(data)  # whole file, index intact, but a stored tensor damaged (CRC check)
+    middle = len(data) // 2
+    flipped[middle : middle + 64] = bytes(255 - b for b in flipped[middle : middle + 64])
+    last.write_bytes(bytes(flipped))
+    with pytest.raises(
+        ValueError, match=r"^cannot resume from .*last.ckpt: the file is damaged or truncated"
+    ):
+        last_checkpoint(tmp_path, "last")
     assert last_checkpoint(tmp_path, None) is None
     with pytest.raises(FileNotFoundError, match="does not exist"):
         last_checkpoint(tmp_path, str(tmp_path / "nowhere.ckpt"))

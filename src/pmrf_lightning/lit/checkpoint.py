@@ -50,7 +50,8 @@ def _load_generator_weights(net: nn.Module, states: dict, path: str | Path, argu
 def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
     """The generator of a Lightning checkpoint, built from the architecture the checkpoint carries,
     in eval mode with channels-last weights (oneDNN and cuDNN convolutions run faster so, and every
-    feature map follows the weights' layout; 1.3× at 512² on the CPU, ``benchmarks/bench_model.py``).
+    feature map follows the weights' layout; at 512² on a 2-core CPU 1.1× for the shipped model and
+    1.25× at the paper width, ``benchmarks/bench_model.py --formats contiguous channels_last``).
 
     A missing file, a file that is not a checkpoint, or weights that do not fit the recorded
     architecture raise a one-line ``ValueError``.
