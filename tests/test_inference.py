@@ -13,7 +13,8 @@ import pmrf_lightning
 from pmrf_lightning import inference
 from pmrf_lightning.blending import poisson_blend
 from pmrf_lightning.cli.inpaint import main as inpaint_main
-from pmrf_lightning.inference import BLENDS, STRATEGIES, InpaintingInputError, as_hole_array, inpaint
+from pmrf_lightning.imaging import read_hole
+from pmrf_lightning.inference import BLENDS, STRATEGIES, InpaintingInputError, Inpainter, inpaint
 from pmrf_lightning.models import PRFNGenerator
 
 
@@ -53,7 +54,7 @@ def test_poisson_blend_uses_the_networks_fill_in_and_around_the_hole(model: PRFN
     hole = mask > 127
     raw = np.asarray(inpaint(image, mask, model, strategy="original", device="cpu", blend="none"))
     blended = np.asarray(inpaint(image, mask, model, strategy="original", device="cpu"))
-    fill = inference._run(model, image, hole, inference.pick_device("cpu"))
+    fill = Inpainter(model, "cpu")._run(image, hole)
     assert np.array_equal(raw[hole], fill[hole])
     expected = poisson_blend(image, fill, hole).clip(0, 255).round().astype(np.uint8)
     assert np.array_equal(blended, expected) and not np.array_equal(blended, raw)
@@ -70,20 +71,21 @@ def test_the_package_exposes_inpaint(model: PRFNGenerator) -> None:
 
 def test_a_mask_without_hole_returns_the_image_and_an_all_hole_mask_runs(model: PRFNGenerator) -> None:
     image = photo()
-    assert np.array_equal(
-        np.asarray(inpaint(image, np.zeros((90, 100), np.uint8), model, device="cpu")), image
-    )
-    full = np.asarray(
-        inpaint(image, np.full((90, 100), 255, np.uint8), model, strategy="original", device="cpu")
-    )
-    assert full.shape == image.shape
+    inpainter = Inpainter(model, "cpu")
+    unchanged = inpainter(image, np.zeros((90, 100), np.uint8))
+    assert np.array_equal(np.asarray(unchanged.image), image) and "no hole" in unchanged.note
+    assert unchanged.strategy is None and unchanged.hole_fraction == 0
+    full = inpainter(image, np.full((90, 100), 255, np.uint8), strategy="original")
+    assert np.asarray(full.image).shape == image.shape and "whole image" in full.note
+    with pytest.warns(UserWarning, match="no hole"):
+        inpaint(image, np.zeros((90, 100), np.uint8), model, device="cpu")
 
 
 def test_mask_threshold_and_polarity() -> None:
     grey = np.array([[0, 100, 127, 128, 255]], np.uint8)
-    assert as_hole_array(grey).tolist() == [[False, False, False, True, True]]
-    assert as_hole_array(grey, "black").tolist() == [[True, True, True, False, False]]
-    assert as_hole_array(np.array([[0.2, 0.7]])).tolist() == [[False, True]]
+    assert read_hole(grey).tolist() == [[False, False, False, True, True]]
+    assert read_hole(grey, "black").tolist() == [[True, True, True, False, False]]
+    assert read_hole(np.array([[0.2, 0.7]])).tolist() == [[False, True]]
 
 
 @pytest.mark.parametrize(
@@ -103,7 +105,7 @@ def test_grey_rgba_and_16_bit_inputs(image: np.ndarray, model: PRFNGenerator) ->
 @pytest.mark.parametrize(
     ("image", "mask", "message"),
     [
-        (photo(), two_holes(80, 100), "mask is 100x80 but image is 100x90"),
+        (photo(), two_holes(80, 100), "mask is 100×80 but image is 100×90"),
         (photo(1, 1), np.full((1, 1), 255, np.uint8), "need 8+ pixels"),
         (photo(), np.zeros((90, 100, 2, 2)), "2-D image"),
     ],
@@ -130,7 +132,7 @@ def test_without_the_shipped_model_the_message_says_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inference, "SHIPPED_CHECKPOINT", tmp_path / "missing.ckpt")
-    with pytest.raises(FileNotFoundError, match="no shipped model"):
+    with pytest.raises(InpaintingInputError, match="no shipped model"):
         inpaint(photo(), two_holes())
 
 
@@ -168,7 +170,7 @@ def test_cli_folder_mode_reports_failures_and_finishes_the_rest(
     assert inpaint_main(argv) == 1
     assert sorted(p.name for p in out.iterdir()) == ["a.png"]  # nothing half-written for the failures
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 3 and any("b.jpg" in e and "100x80" in e for e in errors)
+    assert len(errors) == 3 and any("b.jpg" in e and "100×80" in e for e in errors)
     assert any("no mask named c" in e for e in errors) and any("broken.jpg" in e for e in errors)
 
 

@@ -3,7 +3,7 @@
     python tools/ship_model.py outputs/photos_small/full/checkpoints/best.ckpt
 
 Writes ``src/pmrf_lightning/weights/prfn_small.ckpt`` (or ``--out``): the generator's weights, its
-architecture and the training step, in the layout ``load_generator`` reads (no optimiser states,
+architecture, its training size and the training step, in the layout ``load_generator`` reads (no optimiser states,
 no discriminator). ``inpaint(model=None)``, ``pmrf-inpaint`` and ``pmrf-app`` load it by default.
 """
 
@@ -25,14 +25,19 @@ def main() -> None:
     )
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--out", type=Path, default=SHIPPED_CHECKPOINT)
+    parser.add_argument("--image-size", type=int, help="the training side, for checkpoints that record none")
     args = parser.parse_args()
     try:
         load_generator(args.checkpoint)  # refuses anything that is not a loadable pmrf-train checkpoint
     except ValueError as error:
         sys.exit(f"error: {error}")
     checkpoint = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    hyper_parameters = checkpoint["hyper_parameters"]
+    image_size = args.image_size or hyper_parameters.get("image_size")
+    if image_size is None:
+        sys.exit("error: the checkpoint records no image_size; give --image-size")
     slim = {
-        "hyper_parameters": {"generator": checkpoint["hyper_parameters"]["generator"]},
+        "hyper_parameters": {"generator": hyper_parameters["generator"], "image_size": image_size},
         "state_dict": {k: v for k, v in checkpoint["state_dict"].items() if k.startswith("net_g.")},
         "global_step": checkpoint["global_step"],
     }

@@ -8,9 +8,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """``pmrf_lightning.inpaint`` without importing torch at package import."""
-    if name == "inpaint":
-        from .inference import inpaint
+    """``pmrf_lightning.inpaint`` and ``Inpainter`` without importing torch at package import."""
+    if name in ("inpaint", "Inpainter"):
+        from . import inference
 
-        return inpaint
+        return getattr(inference, name)
     raise AttributeError(f"module 'pmrf_lightning' has no attribute {name!r}")

@@ -1,146 +1,123 @@
-"""Remove objects from photos of any size: ``inpaint(image, mask)`` and its strategies.
+"""Remove objects from photos of any size: ``Inpainter`` (model loaded once) and ``inpaint()``.
 
 The network needs sides divisible by 8 and works best at the scale it was trained at (the paper's
-256², the shipped model's 128²). Three strategies bring any photo to it (the names people know
-from IOPaint):
+256², the shipped model's 128², recorded in the checkpoint as ``image_size``). Three strategies
+bring any photo to it (the names people know from IOPaint):
 
 * ``original``: pad to a multiple of 8 (reflection) and run at full resolution;
 * ``resize``: shrink so the long side is at most ``resize_limit``, run, scale the result back up;
-* ``crop``: for every hole (connected component), cut a square around it with a margin, bring it
-  to the model's ``size``, run, and paste the result back.
+* ``crop``: every hole (8-connected) gets a window ``crop_margin`` of its size wider on each side,
+  at least the training size, at most the photo. The window is shrunk so that its short side is
+  the training size (never enlarged), run, and its fill pasted back. A window longer than
+  ``MAX_WINDOW_RATIO`` training sizes once shrunk (a long scratch, a panorama's power line) is
+  tiled by windows of that length overlapping by half, filled one after another: each tile sees
+  the hole pixels the previous ones filled as known. Every hole pixel is filled, for any aspect
+  ratio; the work grows with the holes, not the photo.
 
 In every strategy the pixels outside the hole are the input's own, bit for bit: the network only
 decides what goes into the hole. By default (``blend="poisson"``) its fill is then Poisson-blended
-into the photo (``blending.py``: the fill's gradients, the known pixels at the hole's edge), which
-removes colour seams; ``blend="none"`` pastes the raw fill. Masks mark the hole in white by
-default (``hole="white"``, as IOPaint); a greyscale mask is thresholded at 50 %.
+into the photo (``blending.blend_holes``), which removes colour seams; ``blend="none"`` pastes the
+raw fill. Images and masks are read by ``imaging`` (one hole convention: white = hole by default,
+any bit depth, thresholded at 50 %). ``dilate`` grows the hole by that many pixels (a negative
+value shrinks it), which removes the halo a tight mask leaves around an object.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import cv2
 import numpy as np
 import torch
 from PIL import Image
+from torch import Tensor
 
-from .blending import BLENDS, poisson_blend
-from .data.image_io import to_rgb
-from .lit.checkpoint import load_generator
+from .blending import BLENDS, blend_holes
+from .imaging import (
+    MULTIPLE,
+    Hole,
+    ImageLike,
+    InpaintingInputError,
+    free_memory,
+    known_mask,
+    pick_device,
+    read_hole,
+    read_rgb,
+    to_tensor,
+    to_uint8,
+)
+from .lit.checkpoint import build_generator, read_checkpoint
 from .models import PRFNGenerator
 
-Strategy = Literal["crop", "resize", "original"]
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
-Blend = Literal["poisson", "none"]
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "prfn_small.ckpt"
-SHIPPED_SIZE = 128  # the shipped model's training resolution (weights/MODEL_CARD.md)
-DEFAULT_SIZE = 256  # the paper's, for checkpoints of the paper's setting
-MULTIPLE = 8
+DEFAULT_SIZE = 256  # the paper's training side, for generators and checkpoints that record none
+MAX_WINDOW_RATIO = 4  # a crop window, once shrunk, is at most this many training sizes long
+ATTENTION_COPIES = 3  # eq. 3's (N, N) scores, their softmax and its transpose in eq. 10
 
 
-class InpaintingInputError(ValueError):
-    """An image or mask that cannot be inpainted, with a one-line reason."""
+@dataclass(frozen=True)
+class Result:
+    """An inpainted photo and what its user should know."""
+
+    image: Image.Image  # RGB, the input's size
+    note: str | None  # one line (no hole, all hole), or None
+    strategy: str | None  # the strategy that ran; None when nothing needed to run
+    hole_fraction: float  # of the photo, after ``dilate``
 
 
-def pick_device(device: str = "auto") -> torch.device:
-    """``auto`` takes CUDA, then Apple's MPS, then the CPU."""
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InpaintingInputError("device cuda requested but no CUDA GPU is visible")
-    if device == "mps" and not torch.backends.mps.is_available():
-        raise InpaintingInputError("device mps requested but MPS is not available")
-    if device not in ("cpu", "cuda", "mps"):
-        raise InpaintingInputError(f"device must be auto, cpu, cuda or mps, got {device!r}")
-    return torch.device(device)
+def _positive_int(value: object, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InpaintingInputError(f"{name} must be an integer of at least {low}, got {value!r}")
+    return int(value)
 
 
-def load_model(model: PRFNGenerator | str | Path | None, device: torch.device) -> PRFNGenerator:
-    """A generator, a checkpoint path, or None for the shipped checkpoint."""
-    if isinstance(model, PRFNGenerator):
-        return model.to(device).eval()
-    path = Path(model) if model is not None else SHIPPED_CHECKPOINT
-    if model is None and not path.is_file():
-        raise FileNotFoundError(
-            "no shipped model in this version yet; train one with pmrf-train and pass its checkpoint"
-        )
-    try:
-        return load_generator(path).to(device)
-    except ValueError as error:
-        raise FileNotFoundError(str(error)) from None
+def grow_hole(hole: np.ndarray, pixels: int) -> np.ndarray:
+    """The hole grown by ``pixels`` (a disk), or shrunk for a negative value."""
+    if pixels == 0:
+        return hole
+    radius = abs(pixels)
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    operation = cv2.dilate if pixels > 0 else cv2.erode
+    return operation(hole.view(np.uint8), disk).view(bool)
 
 
-def as_rgb_array(image: Image.Image | np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 from a PIL image (any mode) or an array (grey, RGB, RGBA; uint8, uint16 or float)."""
-    if isinstance(image, np.ndarray):
-        array = image
-        if array.dtype == np.uint16:
-            array = (array / 257).round().astype(np.uint8)
-        elif array.dtype.kind == "f":
-            array = (array.clip(0, 1) * 255).round().astype(np.uint8)
-        elif array.dtype != np.uint8:
-            raise InpaintingInputError(f"image arrays must be uint8, uint16 or float, got {array.dtype}")
-        if array.ndim == 2:
-            array = np.repeat(array[..., None], 3, axis=2)
-        if array.ndim != 3 or array.shape[2] not in (3, 4):
-            raise InpaintingInputError(
-                f"image array must be (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
-            )
-        image = Image.fromarray(np.ascontiguousarray(array))
-    return np.asarray(to_rgb(image))
+def _window_starts(start: int, extent: int, length: int, limit: int) -> list[int]:
+    """Starts of windows of ``length`` covering [start, start + extent) inside [0, limit): one
+    centred window when the extent fits, else windows from one end to the other, overlapping by half."""
+    if extent <= length:
+        return [int(np.clip(start + extent // 2 - length // 2, 0, limit - length))]
+    count = math.ceil((extent - length) / (length // 2)) + 1
+    first, last = start, start + extent - length
+    return [round(first + (last - first) * i / (count - 1)) for i in range(count)]
 
 
-def as_hole_array(mask: Image.Image | np.ndarray, hole: Literal["white", "black"] = "white") -> np.ndarray:
-    """(H, W) bool, True where the hole is. Grey values are thresholded at 50 % of their range."""
-    if hole not in ("white", "black"):
-        raise InpaintingInputError(f"hole must be 'white' or 'black', got {hole!r}")
-    if isinstance(mask, Image.Image):
-        mask = np.asarray(mask.convert("L"))
-    mask = np.asarray(mask)
-    if mask.ndim == 3:
-        mask = mask[..., :3].max(axis=2) if mask.shape[2] > 1 else mask[..., 0]
-    if mask.ndim != 2:
-        raise InpaintingInputError(f"mask must be a 2-D image, got shape {mask.shape}")
-    top = 1.0 if mask.dtype.kind in "fb" else float(np.iinfo(mask.dtype).max)
-    white = mask.astype(np.float64) >= top / 2
-    return white if hole == "white" else ~white
-
-
-def _run(model: PRFNGenerator, rgb: np.ndarray, hole: np.ndarray, device: torch.device) -> np.ndarray:
-    """The network on one array whose sides are multiples of 8: (H, W, 3) uint8 -> same."""
-    image = torch.tensor(rgb).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(device)
-    mask = torch.from_numpy(~hole)[None, None].float().to(device)
-    with torch.no_grad():
-        output = model(image, mask).image
-    return ((output[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
-
-
-def _run_padded(model: PRFNGenerator, rgb: np.ndarray, hole: np.ndarray, device: torch.device) -> np.ndarray:
-    """Reflect-pad to multiples of 8 (the padding counts as known), run, crop back."""
+def crop_windows(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, int, int, int, float]]:
+    """``(top, left, height, width, scale)`` windows that together cover every hole pixel; ``scale``
+    is how many photo pixels one network pixel spans (module docstring)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.view(np.uint8), connectivity=8)
     height, width = hole.shape
-    pad_h, pad_w = -height % MULTIPLE, -width % MULTIPLE
-    mode = "reflect" if height > pad_h and width > pad_w else "edge"
-    padded = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
-    padded_hole = np.pad(hole, ((0, pad_h), (0, pad_w)), constant_values=False)
-    return _run(model, padded, padded_hole, device)[:height, :width]
+    windows = []
+    for left, top, box_w, box_h, _ in stats[1:count]:
+        sides = [min(max(math.ceil(extent * (1 + 2 * margin)), size), limit)
+                 for extent, limit in ((box_h, height), (box_w, width))]  # fmt: skip
+        scale = max(1.0, min(sides) / size)
+        longest = int(MAX_WINDOW_RATIO * size * scale)
+        side_h, side_w = (min(side, longest) for side in sides)
+        for y in _window_starts(top, box_h, side_h, height):
+            for x in _window_starts(left, box_w, side_w, width):
+                windows.append((y, x, side_h, side_w, scale))
+    return windows
 
 
-def _resize(array: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
-    """Resize (H, W[, 3]) to (height, width) = size with area (down) / cubic (up) or nearest."""
+def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize (H, W[, 3]) to (height, width) = size with area (down) or cubic (up) interpolation."""
     height, width = size
-    if nearest:
-        interpolation = cv2.INTER_NEAREST
-    else:
-        interpolation = (
-            cv2.INTER_AREA if height * width < array.shape[0] * array.shape[1] else cv2.INTER_CUBIC
-        )
-    return cv2.resize(array, (width, height), interpolation=interpolation)
+    shrink = height * width < array.shape[0] * array.shape[1]
+    return cv2.resize(array, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
 
 
 def _shrink_hole(hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -149,90 +126,189 @@ def _shrink_hole(hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return area > 0
 
 
-def _at_scale(model, rgb, hole, device, size: tuple[int, int]) -> np.ndarray:
-    """Run at ``size`` (height, width) and return a full-resolution result."""
-    if size == hole.shape:
-        return _run_padded(model, rgb, hole, device)
-    small = _run_padded(model, _resize(rgb, size), _shrink_hole(hole, size), device)
-    return _resize(small, hole.shape)
+class Inpainter:
+    """A generator on a device, loaded once, with the training size it learnt at.
 
+    ``model``: a ``pmrf-train`` checkpoint path, None for the shipped model, or a
+    ``PRFNGenerator`` (then ``size`` or ``DEFAULT_SIZE``). ``size`` overrides the checkpoint's
+    training size for the ``crop`` strategy. Bad checkpoints (not one, unknown or invalid
+    generator arguments, weights that do not fit or are not finite) raise a one-line
+    ``InpaintingInputError``.
+    """
 
-def _crop_boxes(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, int, int, int]]:
-    """A square (top, left, side, side) around every connected hole, ``margin`` of its size wider."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
-    height, width = hole.shape
-    boxes = []
-    for left, top, box_w, box_h, _ in stats[1:count]:
-        side = int(max(box_w, box_h) * (1 + 2 * margin))
-        side = min(max(side, size), height, width)
-        centre_y, centre_x = top + box_h // 2, left + box_w // 2
-        y0 = int(np.clip(centre_y - side // 2, 0, height - side))
-        x0 = int(np.clip(centre_x - side // 2, 0, width - side))
-        boxes.append((y0, x0, side, side))
-    return boxes
+    def __init__(
+        self,
+        model: PRFNGenerator | str | Path | None = None,
+        device: str | torch.device = "auto",
+        size: int | None = None,
+    ) -> None:
+        self.device = pick_device(device)
+        trained = None
+        if isinstance(model, PRFNGenerator):
+            generator = model
+        elif model is None and not SHIPPED_CHECKPOINT.is_file():
+            raise InpaintingInputError(
+                "no shipped model in this version; train one with pmrf-train and pass its checkpoint"
+            )
+        elif model is None or isinstance(model, (str, Path)):
+            generator, trained = self._load(Path(model) if model is not None else SHIPPED_CHECKPOINT)
+        else:
+            raise InpaintingInputError(
+                f"model must be a checkpoint path, None (the shipped model) or a PRFNGenerator, "
+                f"got {type(model).__name__}"
+            )
+        self.size = _positive_int(size if size is not None else trained or DEFAULT_SIZE, "size", MULTIPLE)
+        self.model = generator.to(self.device).eval()
 
+    @staticmethod
+    def _load(path: Path) -> tuple[PRFNGenerator, int | None]:
+        try:
+            hyper_parameters, states = read_checkpoint(path)
+            generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
+        except ValueError as error:
+            raise InpaintingInputError(str(error)) from None
+        return generator.to(memory_format=torch.channels_last), hyper_parameters.get("image_size")
 
-def _fill_crops(model, rgb, hole, device, size: int, margin: float) -> np.ndarray:
-    """The ``crop`` strategy: the network's output in every hole and on the ring of pixels around it."""
-    fill = rgb.copy()
-    near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    for top, left, side, _ in _crop_boxes(hole, size, margin):
-        window = (slice(top, top + side), slice(left, left + side))
-        target = (min(side, size), min(side, size))
-        patch = _at_scale(model, rgb[window], hole[window], device, target)
-        fill[window] = np.where(near_hole[window][..., None], patch, fill[window])
-    return fill
+    def fill(self, image: Tensor, mask: Tensor) -> Tensor:
+        """The network's output for a batch: (B, 3, H, W) in [-1, 1] and (B, 1, H, W) masks with
+        1 = known, sides multiples of 8; on the inpainter's device."""
+        with torch.no_grad():
+            return self.model(image.to(self.device), mask.to(self.device)).image
+
+    # ------------------------------------------------------------------ one photo
+
+    def _run(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """Reflect-pad to multiples of 8 (the padding counts as known), run, crop back: uint8 (H, W, 3)."""
+        height, width = hole.shape
+        pad_h, pad_w = -height % MULTIPLE, -width % MULTIPLE
+        mode = "reflect" if height > pad_h and width > pad_w else "edge"
+        padded = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+        padded_hole = np.pad(hole, ((0, pad_h), (0, pad_w)), constant_values=False)
+        try:
+            output = self.fill(to_tensor(padded), known_mask(padded_hole))
+        except torch.OutOfMemoryError:
+            raise InpaintingInputError(
+                f"out of memory running the network at {width}×{height} on {self.device}; "
+                "use strategy crop or resize"
+            ) from None
+        return to_uint8(output)[:height, :width]
+
+    def _at_scale(self, rgb: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        """Run at ``size`` (height, width) and return a result of the input's size."""
+        if size == hole.shape:
+            return self._run(rgb, hole)
+        return _resize(self._run(_resize(rgb, size), _shrink_hole(hole, size)), hole.shape)
+
+    def _check_original_fits(self, height: int, width: int) -> None:
+        """Refuse, before running, a full-resolution pass whose eq. 3 attention map cannot fit."""
+        if self.model.attention is None:
+            return
+        tokens = math.ceil(height / MULTIPLE) * math.ceil(width / MULTIPLE)
+        needed, free = ATTENTION_COPIES * 4 * tokens**2, free_memory(self.device)
+        if needed > free:
+            raise InpaintingInputError(
+                f"strategy original at {width}×{height} needs about {needed / 2**30:.1f} GiB for the "
+                f"attention map of eq. 3, more than the {free / 2**30:.1f} GiB free on {self.device}; "
+                "use strategy crop or resize"
+            )
+
+    def _fill_crops(self, rgb: np.ndarray, hole: np.ndarray, margin: float) -> np.ndarray:
+        """The ``crop`` strategy: the network's fill in every hole pixel and on the ring around it."""
+        fill = rgb.copy()
+        remaining = hole.copy()
+        ring = grow_hole(hole, 1) & ~hole
+        for top, left, height, width, scale in crop_windows(hole, self.size, margin):
+            window = (slice(top, top + height), slice(left, left + width))
+            todo = remaining[window]
+            if not todo.any():
+                continue
+            filled = (hole[window] & ~todo)[..., None]
+            context = np.where(filled, fill[window], rgb[window])
+            target = (max(MULTIPLE, round(height / scale)), max(MULTIPLE, round(width / scale)))
+            patch = self._at_scale(context, todo, target)
+            write = (todo | ring[window])[..., None]
+            fill[window] = np.where(write, patch, fill[window])
+            remaining[window] = False
+        return fill
+
+    def __call__(
+        self,
+        image: ImageLike,
+        mask: ImageLike,
+        strategy: str = "crop",
+        blend: str = "poisson",
+        hole: Hole = "white",
+        dilate: int = 0,
+        resize_limit: int = 512,
+        crop_margin: float = 0.5,
+    ) -> Result:
+        """Fill the hole of ``mask`` in ``image`` (a path, PIL image or array; ``imaging``).
+
+        One-line ``InpaintingInputError`` for unknown options, sizes that differ and images under
+        8 pixels a side; a mask without hole returns the image with a note, as does an all-hole
+        mask (the fill then has nothing to start from).
+        """
+        if strategy not in STRATEGIES:
+            raise InpaintingInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+        if blend not in BLENDS:
+            raise InpaintingInputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
+        if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)):
+            raise InpaintingInputError(f"dilate must be an integer number of pixels, got {dilate!r}")
+        resize_limit = _positive_int(resize_limit, "resize_limit", MULTIPLE)
+        if not (isinstance(crop_margin, (int, float)) and 0 <= crop_margin <= 10):
+            raise InpaintingInputError(f"crop_margin must be a number in [0, 10], got {crop_margin!r}")
+        rgb, holes = read_rgb(image), read_hole(mask, hole)
+        if holes.shape != rgb.shape[:2]:
+            raise InpaintingInputError(
+                f"mask is {holes.shape[1]}×{holes.shape[0]} but image is {rgb.shape[1]}×{rgb.shape[0]}"
+            )
+        height, width = holes.shape
+        if min(height, width) < MULTIPLE:
+            raise InpaintingInputError(f"image is {width}×{height}; both sides need {MULTIPLE}+ pixels")
+        holes = grow_hole(holes, int(dilate))
+        fraction = float(holes.mean())
+        if fraction == 0:
+            return Result(Image.fromarray(rgb), "the mask has no hole; the image is returned unchanged", None, 0.0)
+        note = None
+        if fraction == 1:
+            note = "the mask covers the whole image: with nothing known, the fill is the network's guess from nothing"
+        if strategy == "original":
+            self._check_original_fits(height, width)
+            fill = self._run(rgb, holes)
+        elif strategy == "resize":
+            scale = min(1.0, resize_limit / max(height, width))
+            target = (max(MULTIPLE, round(height * scale)), max(MULTIPLE, round(width * scale)))
+            fill = self._at_scale(rgb, holes, target)
+        else:
+            fill = self._fill_crops(rgb, holes, crop_margin)
+        if blend == "poisson":
+            result = blend_holes(rgb, fill, holes)
+        else:
+            result = rgb.copy()
+            result[holes] = fill[holes]
+        return Result(Image.fromarray(result), note, strategy, fraction)
 
 
 def inpaint(
-    image: Image.Image | np.ndarray,
-    mask: Image.Image | np.ndarray,
+    image: ImageLike,
+    mask: ImageLike,
     model: PRFNGenerator | str | Path | None = None,
-    strategy: Strategy = "crop",
+    strategy: str = "crop",
     device: str = "auto",
-    hole: Literal["white", "black"] = "white",
+    hole: Hole = "white",
     size: int | None = None,
     resize_limit: int = 512,
     crop_margin: float = 0.5,
-    blend: Blend = "poisson",
+    blend: str = "poisson",
+    dilate: int = 0,
 ) -> Image.Image:
-    """Fill the hole of ``mask`` in ``image``; returns an RGB PIL image of the input's size.
+    """One photo through a fresh ``Inpainter(model, device, size)``: the RGB result of the input's size.
 
-    ``model``: a ``PRFNGenerator``, a ``pmrf-train`` checkpoint path, or None for the shipped model.
-    ``size``: the side the ``crop`` strategy brings each hole's square to; by default the shipped
-    model's training size (128) with ``model=None``, else 256. ``blend``: ``poisson`` (default)
-    or ``none`` (the raw fill).
-    A mask without any hole returns the image unchanged. Raises ``InpaintingInputError`` (one line)
-    for sizes that differ, images smaller than 8 pixels a side, or unknown options.
+    A note (no hole, all hole) is issued as a ``UserWarning``; keep an ``Inpainter`` for many photos.
     """
-    if strategy not in STRATEGIES:
-        raise InpaintingInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    if blend not in BLENDS:
-        raise InpaintingInputError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
-    rgb = as_rgb_array(image)
-    hole_map = as_hole_array(mask, hole)
-    if hole_map.shape != rgb.shape[:2]:
-        raise InpaintingInputError(
-            f"mask is {hole_map.shape[1]}x{hole_map.shape[0]} but image is {rgb.shape[1]}x{rgb.shape[0]}"
-        )
-    if min(rgb.shape[:2]) < MULTIPLE:
-        raise InpaintingInputError(
-            f"image is {rgb.shape[1]}x{rgb.shape[0]}; both sides need {MULTIPLE}+ pixels"
-        )
-    if not hole_map.any():
-        return Image.fromarray(rgb)
-    size = size or (SHIPPED_SIZE if model is None else DEFAULT_SIZE)
-    torch_device = pick_device(device)
-    net = load_model(model, torch_device)
-    height, width = hole_map.shape
-    if strategy == "original":
-        fill = _run_padded(net, rgb, hole_map, torch_device)
-    elif strategy == "resize":
-        scale = min(1.0, resize_limit / max(height, width))
-        target = (max(MULTIPLE, round(height * scale)), max(MULTIPLE, round(width * scale)))
-        fill = _at_scale(net, rgb, hole_map, torch_device, target)
-    else:
-        fill = _fill_crops(net, rgb, hole_map, torch_device, size, crop_margin)
-    if blend == "poisson":
-        return Image.fromarray(poisson_blend(rgb, fill, hole_map).clip(0, 255).round().astype(np.uint8))
-    return Image.fromarray(np.where(hole_map[..., None], fill, rgb))
+    result = Inpainter(model, device, size)(
+        image, mask, strategy, blend, hole, dilate, resize_limit, crop_margin
+    )
+    if result.note:
+        warnings.warn(result.note, stacklevel=2)
+    return result.image

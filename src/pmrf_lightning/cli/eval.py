@@ -30,27 +30,26 @@ from torch.utils.data import DataLoader
 from ..blending import BLENDS, poisson_blend_batch
 from ..config import CONFIG_DIR
 from ..data import DatasetLayoutError
-from ..eval.baselines import BASELINES, Inpainter
+from ..eval.baselines import BASELINES, FillFunction
 from ..eval.compare import compare, comparison_markdown, read_scores
 from ..eval.evaluate import evaluate
 from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
-from ..inference import pick_device
-from ..lit import load_generator
+from ..imaging import pick_device
+from ..inference import Inpainter
 
 
-def inpainter(checkpoint: str | None, baseline: str | None, device: torch.device) -> Inpainter:
+def fill_function(checkpoint: str | None, baseline: str | None, device: torch.device) -> FillFunction:
     if (checkpoint is None) == (baseline is None):
         raise ValueError("give exactly one of checkpoint=PATH, baseline=NAME or sweep=DIR")
     if baseline is not None:
         if baseline not in BASELINES:
             raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
         return BASELINES[baseline]
-    generator = load_generator(checkpoint).to(device)
-    return lambda image, mask: generator(image, mask).image
+    return Inpainter(checkpoint, device).fill
 
 
-def blended(inpaint: Inpainter, blend: str) -> Inpainter:
+def blended(inpaint: FillFunction, blend: str) -> FillFunction:
     """``blend=poisson`` blends every output into its image (GLCIC's post-processing), else as is."""
     if blend not in BLENDS:
         raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
@@ -71,7 +70,7 @@ def prepare(cfg: DictConfig, device: torch.device) -> tuple[DataLoader, list[Pat
     return loader, files, features
 
 
-def score(cfg: DictConfig, inpaint: Inpainter, prepared: tuple, device: torch.device, out: Path) -> dict:
+def score(cfg: DictConfig, inpaint: FillFunction, prepared: tuple, device: torch.device, out: Path) -> dict:
     loader, files, features = prepared
     image_dir = out / "composites" if cfg.save_images else None
     if image_dir is not None:
@@ -125,13 +124,13 @@ def run(cfg: DictConfig, out: Path) -> str:
         for name, checkpoint in runs.items():
             folder = out / name
             folder.mkdir(parents=True, exist_ok=True)
-            inpaint = blended(inpainter(str(checkpoint), None, device), cfg.blend)
+            inpaint = blended(fill_function(str(checkpoint), None, device), cfg.blend)
             summary = score(cfg, inpaint, prepared, device, folder)
             (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint}){blending}"))
             averages[name] = summary["Ave"]
         text = table2(averages)
     else:
-        inpaint = blended(inpainter(cfg.checkpoint, cfg.baseline, device), cfg.blend)
+        inpaint = blended(fill_function(cfg.checkpoint, cfg.baseline, device), cfg.blend)
         what = (cfg.baseline or cfg.checkpoint) + blending
         summary = score(cfg, inpaint, prepare(cfg, device), device, out)
         text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")

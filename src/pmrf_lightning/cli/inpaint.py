@@ -1,125 +1,172 @@
 """``pmrf-inpaint``: fill holes in photos from the command line.
 
-    pmrf-inpaint --image photo.jpg --mask mask.png --out result.png --checkpoint model.ckpt
-    pmrf-inpaint --images photos/ --masks masks/ --out results/ --checkpoint model.ckpt
+    pmrf-inpaint --image photo.jpg --mask mask.png --out result.png [--checkpoint model.ckpt]
+    pmrf-inpaint --images photos/ --masks masks/ --out results/ [--dilate 4]
 
-Masks mark the hole in white (``--hole black`` flips it) and are thresholded at 50 %. In folder
-mode, each image is paired with the mask of the same file stem; a file that fails is reported on
-one line and the others are still done. Outputs appear only when complete (written to a
-temporary file, then renamed). Exit status: 0 when everything was written, 1 otherwise.
+Masks mark the hole in white (``--hole black`` flips it), any bit depth, thresholded at 50 %.
+Folder mode pairs each image with the mask of the same file stem and writes ``<stem>.png``; two
+images of one stem (``dup.jpg``, ``dup.png``) are written apart as ``dup.jpg.png`` and
+``dup.png.png``. A file that fails is reported on one line and the others are still done.
+
+Nothing is overwritten or half-written: the output format is checked before any work; ``--out``
+may not be an input (file or folder); an output appears only when complete (written to
+``.<name>.<random>.pmrf-partial``, then renamed; a later run removes partial files that an
+interrupted one left in its output folder), with the permissions the umask allows.
+Exit status: 0 when every output was written, 1 otherwise, 2 for wrong arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
-import tempfile
+from collections import Counter
 from pathlib import Path
 
 from PIL import Image
 from rich.progress import track
 
-from ..data.image_io import IMAGE_SUFFIXES, UnreadableImageError, load_rgb
-from ..inference import (
-    BLENDS,
-    STRATEGIES,
-    InpaintingInputError,
-    as_hole_array,
-    inpaint,
-    load_model,
-    pick_device,
-)
+from ..blending import BLENDS
+from ..imaging import DEVICES, HOLES, IMAGE_SUFFIXES, InpaintingInputError
+from ..inference import STRATEGIES, Inpainter
+
+PARTIAL = ".pmrf-partial"
 
 
-def write_atomically(image: Image.Image, out: Path) -> None:
+def output_format(path: Path) -> str:
+    """The Pillow format that writes ``path``'s extension, or a one-line error."""
+    extension = path.suffix.lower()
+    name = Image.registered_extensions().get(extension)
+    if name is None or name not in Image.SAVE:
+        raise InpaintingInputError(f"cannot write {path.name}: use an image extension such as .png or .jpg")
+    return name
+
+
+def write_atomically(image: Image.Image, out: Path, format_name: str) -> None:
+    """Write to a hidden partial file beside ``out`` (created with the umask's permissions), then rename."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=out.suffix or ".png", dir=out.parent)
-    os.close(handle)
+    partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        image.save(temporary)
-        os.replace(temporary, out)
+        with os.fdopen(descriptor, "wb") as handle:
+            image.save(handle, format=format_name)
+        os.replace(partial, out)
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        partial.unlink(missing_ok=True)
 
 
-def inpaint_file(image_path: Path, mask_path: Path, out: Path, model, args: argparse.Namespace) -> str | None:
-    """Inpaint one pair; returns a note for the user, or None."""
-    image = load_rgb(image_path)
-    try:
-        with Image.open(mask_path) as mask_file:
-            mask = mask_file.convert("L")
-    except OSError as error:
-        raise UnreadableImageError(f"cannot read mask {mask_path}: {error}") from None
-    result = inpaint(image, mask, model, args.strategy, args.device, args.hole, blend=args.blend)
-    write_atomically(result, out)
-    if not as_hole_array(mask, args.hole).any():
-        return f"{mask_path} has no hole; wrote {image_path} unchanged"
-    return None
+def remove_partials(folder: Path) -> int:
+    """Delete the partial files an interrupted run left in ``folder``; returns how many."""
+    if not folder.is_dir():
+        return 0
+    stale = [path for path in folder.glob(f".*{PARTIAL}") if path.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
-def pairs(images: Path, masks: Path, out: Path) -> list[tuple[Path, Path | None, Path]]:
-    """(image, mask or None, output) for every image of the folder, matched by file stem."""
-    mask_by_stem = {p.stem: p for p in masks.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
-    files = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    return [(p, mask_by_stem.get(p.stem), out / f"{p.stem}.png") for p in files]
+def _same(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def folder_jobs(images: Path, masks: Path, out: Path) -> list[tuple[Path, Path | None, Path]]:
+    """(image, mask or None, output) for every image of ``images``, matched by file stem."""
+    for folder in (images, masks):
+        if not folder.is_dir():
+            raise InpaintingInputError(f"{folder} is not a folder")
+    if _same(out, images) or _same(out, masks):
+        raise InpaintingInputError(f"--out {out} is an input folder; results would overwrite inputs")
+    files = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise InpaintingInputError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {images}")
+    mask_files: dict[str, list[Path]] = {}
+    for path in sorted(masks.iterdir()):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            mask_files.setdefault(path.stem, []).append(path)
+    stems = Counter(p.stem for p in files)
+    jobs = []
+    for path in files:
+        name = f"{path.stem}.png" if stems[path.stem] == 1 else f"{path.name}.png"
+        candidates = mask_files.get(path.stem, [])
+        jobs.append((path, candidates[0] if len(candidates) == 1 else None, out / name))
+    return jobs
+
+
+def _missing_mask(image: Path, masks: Path) -> str:
+    found = sorted(p.name for p in masks.iterdir() if p.stem == image.stem)
+    if found:
+        return f"{len(found)} masks named {image.stem}.* in {masks} ({', '.join(found)}); keep one"
+    return f"no mask named {image.stem}.* in {masks}"
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace | None:
+    """The arguments, or None (after one line on stderr) when neither mode is given completely."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", type=Path)
     parser.add_argument("--mask", type=Path)
     parser.add_argument("--images", type=Path, help="folder of images (folder mode)")
     parser.add_argument("--masks", type=Path, help="folder of masks, same file stems (folder mode)")
     parser.add_argument("--out", type=Path, required=True, help="output file, or folder in folder mode")
-    parser.add_argument("--checkpoint", type=Path, default=None, help="a pmrf-train checkpoint")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="a pmrf-train checkpoint (default: shipped)")
     parser.add_argument("--strategy", choices=STRATEGIES, default="crop")
-    parser.add_argument(
-        "--blend", choices=BLENDS, default="poisson", help="Poisson-blend the fill into the photo, or not"
-    )
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument(
-        "--hole", choices=["white", "black"], default="white", help="colour of the hole in masks"
-    )
+    parser.add_argument("--blend", choices=BLENDS, default="poisson", help="Poisson-blend the fill, or not")
+    parser.add_argument("--device", default="auto", choices=DEVICES)
+    parser.add_argument("--hole", choices=HOLES, default="white", help="colour of the hole in masks")
+    parser.add_argument("--dilate", type=int, default=0, help="grow the hole by N pixels (negative: shrink)")
     args = parser.parse_args(argv)
     single = args.image is not None or args.mask is not None
     folder = args.images is not None or args.masks is not None
-    if (
-        single == folder
-        or (single and not (args.image and args.mask))
-        or (folder and not (args.images and args.masks))
-    ):
+    if single == folder or (single and not (args.image and args.mask)) or (folder and not (args.images and args.masks)):
         print("error: give --image and --mask, or --images and --masks", file=sys.stderr)
+        return None
+    args.single = single
+    return args
+
+
+def plan(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path]]:
+    """Every (image, mask, output) to do, refused before any work when it would lose a file."""
+    if not args.single:
+        return folder_jobs(args.images, args.masks, args.out)
+    if args.out.is_dir():
+        raise InpaintingInputError(f"--out {args.out} is a folder; give a file name such as result.png")
+    output_format(args.out)
+    for given in (args.image, args.mask):
+        if _same(args.out, given):
+            raise InpaintingInputError(f"--out {args.out} is an input; the result would overwrite it")
+    return [(args.image, args.mask, args.out)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    if args is None:
         return 2
     try:
-        model = load_model(args.checkpoint, pick_device(args.device))
-    except (FileNotFoundError, InpaintingInputError) as error:
+        jobs = plan(args)
+        inpainter = Inpainter(args.checkpoint, args.device)
+    except InpaintingInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if single:
-        jobs = [(args.image, args.mask, args.out)]
-    elif not args.images.is_dir() or not args.masks.is_dir():
-        print(f"error: {args.images} and {args.masks} must both be folders", file=sys.stderr)
-        return 1
-    else:
-        jobs = pairs(args.images, args.masks, args.out)
-    failures = 0
-    for image_path, mask_path, out in track(jobs, description="inpainting", disable=single):
+    folders = {out.parent for _, _, out in jobs}
+    removed = sum(remove_partials(folder) for folder in folders)
+    if removed:
+        print(f"note: removed {removed} partial files an interrupted run left", file=sys.stderr)
+    written = 0
+    for image, mask, out in track(jobs, description="inpainting", disable=args.single):
         try:
-            if mask_path is None:
-                raise InpaintingInputError(f"no mask named {image_path.stem}.* in {args.masks}")
-            note = inpaint_file(image_path, mask_path, out, model, args)
-            if note:
-                print(f"note: {note}", file=sys.stderr)
-        except (InpaintingInputError, UnreadableImageError, OSError) as error:
-            failures += 1
-            print(f"error: {image_path.name}: {error}", file=sys.stderr)
-    if not single:
-        print(f"wrote {len(jobs) - failures} of {len(jobs)} images to {args.out}")
-    return 1 if failures else 0
+            if mask is None:
+                raise InpaintingInputError(_missing_mask(image, args.masks))
+            result = inpainter(image, mask, args.strategy, args.blend, args.hole, args.dilate)
+            write_atomically(result.image, out, output_format(out))
+            written += out.is_file()
+            if result.note:
+                print(f"note: {image.name}: {result.note}", file=sys.stderr)
+        except (InpaintingInputError, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            print(f"error: {image.name}: {reason}", file=sys.stderr)
+    if not args.single:
+        print(f"wrote {written} of {len(jobs)} images to {args.out}")
+    return 0 if written == len(jobs) else 1
 
 
 if __name__ == "__main__":

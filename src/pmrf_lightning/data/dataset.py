@@ -20,7 +20,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 from torchvision.transforms.v2 import functional as TF
 
-from .image_io import UnreadableImageError, load_rgb
+from ..imaging import UnreadableImageError, load_rgb
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 from typing import Literal
 
-from .image_io import IMAGE_SUFFIXES
+from ..imaging import IMAGE_SUFFIXES
 
 Split = Literal["train", "val", "test"]
 SPLITS: tuple[str, ...] = ("train", "val", "test")

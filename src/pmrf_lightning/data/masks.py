@@ -23,13 +23,14 @@ import torch
 from PIL import Image, ImageDraw
 from torch import Tensor
 
+from ..imaging import Hole, read_hole
+
 NUM_BUCKETS = 6
 NO_HOLE = -1
 OVER_60 = NUM_BUCKETS
 BUCKET_LABELS = tuple(f"{10 * b}-{10 * (b + 1)}%" for b in range(NUM_BUCKETS))
 MASK_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".webp")
 
-Hole = Literal["white", "black"]
 
 
 def hole_ratio(mask: Tensor) -> float:
@@ -145,20 +146,12 @@ class ProceduralMasks:
 
 
 def read_mask(path: str | Path, size: tuple[int, int] | None = None, hole: Hole = "white") -> Tensor:
-    """Read a mask image as (1, H, W), 1 = known. ``hole`` says which colour marks the hole; the
-    file is converted to grey and binarised at 128; ``size`` resizes with nearest neighbour."""
-    if hole not in ("white", "black"):
-        raise ValueError(f"hole must be 'white' or 'black', got {hole!r}")
-    try:
-        with Image.open(path) as image:
-            grey = image.convert("L")
-    except (OSError, ValueError) as error:
-        raise ValueError(f"cannot read mask {path}: {error}") from None
-    if size is not None and grey.size != (size[1], size[0]):
-        grey = grey.resize((size[1], size[0]), Image.NEAREST)
-    white = torch.from_numpy(np.asarray(grey) > 127)
-    known = ~white if hole == "white" else white
-    return known.float().unsqueeze(0)
+    """Read a mask file as (1, H, W), 1 = known (``imaging.read_hole``: any bit depth, binarised at
+    50 %, ``hole`` the hole's colour); ``size`` resizes with nearest neighbour."""
+    known = ~read_hole(path, hole)
+    if size is not None and known.shape != tuple(size):
+        known = np.array(Image.fromarray(known).resize((size[1], size[0]), Image.NEAREST))
+    return torch.from_numpy(known).float()[None]
 
 
 def write_mask(mask: Tensor, path: str | Path, hole: Hole = "white") -> None:

@@ -19,28 +19,20 @@ import torch
 from skimage.restoration import inpaint_biharmonic
 from torch import Tensor
 
+from ..imaging import to_tensor, to_uint8
 from ..models.generator import known_mean_colour
 
-Inpainter = Callable[[Tensor, Tensor], Tensor]
+FillFunction = Callable[[Tensor, Tensor], Tensor]  # (B, 3, H, W) images, (B, 1, H, W) masks -> outputs
 RADIUS = 3
 
 
-def _to_uint8(image: Tensor) -> np.ndarray:
-    """(3, H, W) in [-1, 1] -> (H, W, 3) uint8."""
-    return ((image.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
-
-
-def _from_uint8(array: np.ndarray, like: Tensor) -> Tensor:
-    return torch.from_numpy(array).permute(2, 0, 1).to(like) / 127.5 - 1
-
-
-def _per_image(fill: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Inpainter:
+def _per_image(fill: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> FillFunction:
     def inpaint(image: Tensor, mask: Tensor) -> Tensor:
         outputs = []
         for one_image, one_mask in zip(image, mask):
             hole = (one_mask[0] < 0.5).cpu().numpy()
-            pixels = _to_uint8(torch.where(one_mask > 0.5, one_image, torch.zeros_like(one_image)))
-            outputs.append(_from_uint8(fill(pixels, hole), image) if hole.any() else one_image)
+            pixels = to_uint8(torch.where(one_mask > 0.5, one_image, torch.zeros_like(one_image)))
+            outputs.append(to_tensor(fill(pixels, hole))[0].to(image) if hole.any() else one_image)
         return torch.stack(outputs)
 
     return inpaint
@@ -60,7 +52,7 @@ def mean_fill(image: Tensor, mask: Tensor) -> Tensor:
     return torch.where(mask > 0.5, image, known_mean_colour(image, mask).expand_as(image))
 
 
-BASELINES: dict[str, Inpainter] = {
+BASELINES: dict[str, FillFunction] = {
     "telea": _per_image(_opencv(cv2.INPAINT_TELEA)),
     "ns": _per_image(_opencv(cv2.INPAINT_NS)),
     "biharmonic": _per_image(_biharmonic),

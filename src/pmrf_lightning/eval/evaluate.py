@@ -20,7 +20,7 @@ from torch import nn
 from torchvision.utils import save_image
 
 from ..data.masks import BUCKET_LABELS, NUM_BUCKETS, hole_ratio, mask_ratio_bucket
-from .baselines import Inpainter
+from .baselines import FillFunction
 from .fid import new_fid
 from .metrics import (
     EDGE_DISTANCES,
@@ -35,7 +35,7 @@ SCORES = ("rel_l1", "rel_l1_gt", "psnr", "ssim")
 
 
 def evaluate(
-    inpaint: Inpainter,
+    inpaint: FillFunction,
     batches: Iterable[dict],
     files: list[Path],
     device: torch.device,

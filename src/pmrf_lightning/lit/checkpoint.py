@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from ..models import PRFNGenerator
 def read_checkpoint(
     path: str | Path, map_location: str | torch.device = "cpu"
 ) -> tuple[dict, dict[str, dict[str, Tensor]]]:
-    """The generator arguments a checkpoint records and its weights split by network prefix
-    (``{"net_g": {...}, "net_d": {...}}``; a slimmed, shipped checkpoint has no ``net_d``).
+    """The hyper-parameters a checkpoint records (``generator``: the generator's arguments;
+    ``image_size``: the side it was trained at, when recorded) and its weights split by network
+    prefix (``{"net_g": {...}, "net_d": {...}}``; a slimmed, shipped checkpoint has no ``net_d``).
 
     Loaded with ``weights_only=True``. A missing file or a file that is not a pmrf-train
     checkpoint raises a one-line ``ValueError``.
@@ -25,14 +27,15 @@ def read_checkpoint(
         raise ValueError(f"checkpoint {path} does not exist")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-        arguments = dict(checkpoint["hyper_parameters"]["generator"])
+        hyper_parameters = dict(checkpoint["hyper_parameters"])
+        hyper_parameters["generator"] = dict(hyper_parameters["generator"])
         states: dict[str, dict[str, Tensor]] = {}
         for key, value in checkpoint["state_dict"].items():
             net, _, name = key.partition(".")
             states.setdefault(net, {})[name] = value
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as error:
         raise ValueError(f"{path} is not a pmrf-train checkpoint ({type(error).__name__})") from None
-    return arguments, states
+    return hyper_parameters, states
 
 
 def _load(net: nn.Module, state: dict[str, Tensor], message: str) -> None:
@@ -42,9 +45,26 @@ def _load(net: nn.Module, state: dict[str, Tensor], message: str) -> None:
         raise ValueError(message) from None
 
 
-def _load_generator_weights(net: nn.Module, states: dict, path: str | Path, arguments: dict) -> None:
-    message = f"the weights in {path} do not fit the generator it records ({arguments})"
-    _load(net, states.get("net_g", {}), message)
+def build_generator(arguments: dict, state: dict[str, Tensor], path: str | Path) -> PRFNGenerator:
+    """A generator from recorded arguments and weights, refused with one line when the arguments
+    are unknown or invalid, do not fit the weights (checked on the ``meta`` device, so absurd
+    sizes allocate nothing), or the weights are not finite."""
+    unknown = set(arguments) - set(inspect.signature(PRFNGenerator).parameters)
+    if unknown:
+        raise ValueError(f"{path} records generator arguments this version does not know: {sorted(unknown)}")
+    try:
+        with torch.device("meta"):
+            shapes = {k: v.shape for k, v in PRFNGenerator(**arguments).state_dict().items()}
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{path} records generator arguments that build no generator ({error})") from None
+    if shapes != {k: v.shape for k, v in state.items()}:
+        raise ValueError(f"the weights in {path} do not fit the generator it records ({arguments})")
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise ValueError(f"{path} has NaN or infinite weights ({len(broken)} tensors, e.g. {broken[0]})")
+    generator = PRFNGenerator(**arguments)
+    _load(generator, state, f"the weights in {path} do not fit the generator it records ({arguments})")
+    return generator
 
 
 def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
@@ -53,13 +73,10 @@ def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -
     feature map follows the weights' layout; at 512² on a 2-core CPU 1.1× for the shipped model and
     1.25× at the paper width, ``benchmarks/bench_model.py --formats contiguous channels_last``).
 
-    A missing file, a file that is not a checkpoint, or weights that do not fit the recorded
-    architecture raise a one-line ``ValueError``.
+    Anything ``read_checkpoint`` or ``build_generator`` refuses raises a one-line ``ValueError``.
     """
-    path = Path(path).expanduser()
-    arguments, states = read_checkpoint(path, map_location)
-    generator = PRFNGenerator(**arguments)
-    _load_generator_weights(generator, states, path, arguments)
+    hyper_parameters, states = read_checkpoint(path, map_location)
+    generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
     return generator.to(memory_format=torch.channels_last).eval()
 
 
@@ -71,11 +88,12 @@ def initialise_from(module: nn.Module, path: str | Path) -> list[str]:
     Optimiser states and the step count are not copied: training starts at step 0. Returns the
     names of the networks copied. Mismatches raise a one-line ``ValueError``.
     """
-    arguments, states = read_checkpoint(path)
+    hyper_parameters, states = read_checkpoint(path)
+    arguments = hyper_parameters["generator"]
     built = dict(module.hparams["generator"])
     if arguments != built:
         raise ValueError(f"init_weights {path} holds a generator {arguments}, but this run builds {built}")
-    _load_generator_weights(module.net_g, states, path, arguments)
+    _load(module.net_g, states.get("net_g", {}), f"the weights in {path} do not fit the generator it records")
     if "net_d" not in states:
         return ["generator"]
     _load(module.net_d, states["net_d"], f"the discriminator in {path} does not fit this run's discriminator")

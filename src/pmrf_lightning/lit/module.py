@@ -34,6 +34,8 @@ class PRFNModule(L.LightningModule):
     ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
     ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
     ``hole_weight`` scales the hole pixels' share of eq. 11 (1: the paper's whole-image ℓ1).
+    ``image_size`` (the side of the training images) is only recorded: inference brings each hole's
+    crop to the scale the model learnt (``inference.Inpainter``).
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class PRFNModule(L.LightningModule):
         channels_last: bool = False,
         lr_decay_fraction: float = 0.0,
         hole_weight: float = 1.0,
+        image_size: int | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= lr_decay_fraction <= 1.0:
