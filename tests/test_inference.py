@@ -11,10 +11,10 @@ from PIL import Image
 
 import pmrf_lightning
 from pmrf_lightning import inference
-from pmrf_lightning.blending import poisson_blend
+from pmrf_lightning.blending import blend_holes, poisson_blend
 from pmrf_lightning.cli.inpaint import main as inpaint_main
 from pmrf_lightning.imaging import read_hole
-from pmrf_lightning.inference import BLENDS, STRATEGIES, InpaintingInputError, Inpainter, inpaint
+from pmrf_lightning.inference import BLENDS, STRATEGIES, Inpainter, InpaintingInputError, inpaint
 from pmrf_lightning.models import PRFNGenerator
 
 
@@ -191,3 +191,122 @@ def test_cli_without_model_or_with_bad_arguments(
     assert "no shipped model" in capsys.readouterr().err
     assert inpaint_main(["--image", "x.jpg", "--out", "o.png"]) == 2
     assert not (tmp_path / "o.png").exists()
+
+
+LONG_HOLES = {
+    "9x3000": ((3000, 9), (slice(0, 3000), slice(3, 6))),
+    "3000x9": ((9, 3000), (slice(3, 6), slice(0, 3000))),
+    "panorama 2000x300, hole 800x20": ((300, 2000), (slice(140, 160), slice(600, 1400))),
+    "diagonal scratch": ((240, 1600), None),
+}
+
+
+@pytest.mark.parametrize(
+    "strategy", ["crop", "resize", pytest.param("original", marks=pytest.mark.slow)]
+)  # fmt: skip
+@pytest.mark.parametrize("case", LONG_HOLES)
+def test_every_hole_pixel_is_filled_for_any_aspect_ratio(case: str, strategy: str) -> None:
+    (height, width), box = LONG_HOLES[case]
+    mask = np.zeros((height, width), np.uint8)
+    if box is None:
+        for x in range(0, width - 8):
+            y = int(x / width * (height - 8))
+            mask[y : y + 4, x : x + 4] = 255
+    else:
+        mask[box] = 255
+    image = photo(height, width).copy()
+    hole = mask > 0
+    image[hole] = (255, 0, 255)  # a colour no fill of this photo produces
+    inpainter = Inpainter(None, "cpu")
+    result = np.asarray(inpainter(image, mask, strategy=strategy, blend="none").image)
+    assert np.array_equal(result[~hole], image[~hole])
+    kept = (result[hole] == image[hole]).all(axis=1)
+    assert not kept.any(), f"{kept.sum()} of {hole.sum()} hole pixels kept their input value"
+
+
+def test_crop_windows_cover_every_hole_at_the_training_scale() -> None:
+    hole = np.zeros((300, 2000), bool)
+    hole[140:160, 600:1400] = True
+    hole[10:14, 10:14] = True
+    windows = inference.crop_windows(hole, 128, 0.5)
+    covered = np.zeros_like(hole)
+    for top, left, height, width, scale in windows:
+        covered[top : top + height, left : left + width] = True
+        assert scale == 1 and height <= 300 and width <= 4 * 128
+    assert covered[hole].all() and len(windows) > 2  # the long hole is tiled
+    assert Inpainter(None, "cpu").size == 128  # the shipped checkpoint's recorded training size
+
+
+def test_crop_shrinks_a_window_to_the_training_size_but_never_enlarges_it() -> None:
+    hole = np.zeros((1000, 1000), bool)
+    hole[100:700, 200:500] = True  # 600×300 with margins: 1000 (capped by the photo) × 600, centred
+    ((top, left, height, width, scale),) = inference.crop_windows(hole, 128, 0.5)
+    assert (top, left, height, width) == (0, 50, 1000, 600) and scale == pytest.approx(600 / 128)
+    small = np.zeros((100, 100), bool)
+    small[40:50, 40:50] = True
+    ((_, _, height, width, scale),) = inference.crop_windows(small, 128, 0.5)
+    assert (height, width, scale) == (100, 100, 1.0)
+
+
+def test_poisson_blending_hole_by_hole_equals_one_solve_over_the_photo() -> None:
+    rng = np.random.default_rng(3)
+    image, fill = (rng.integers(0, 256, (60, 70, 3), dtype=np.uint8) for _ in range(2))
+    hole = rng.random((60, 70)) < 0.3  # many holes, some touching only diagonally
+    hole[:5, :] = True  # one along the border
+    expected = poisson_blend(image, fill, hole).clip(0, 255).round().astype(np.uint8)
+    assert np.array_equal(blend_holes(image, fill, hole), expected)
+
+
+@pytest.mark.parametrize(
+    "form", ["16-bit PNG", "PIL I;16", "uint16 array", "float array", "bool array", "RGB PNG"]
+)
+def test_masks_of_any_bit_depth_are_scaled_by_their_range(form: str, tmp_path: Path) -> None:
+    grey = np.full((20, 30), 1000, np.uint16)  # a dark background: 1000 of 65535
+    grey[5:10, 5:20] = 65535
+    expected = grey > 32767
+    if form == "16-bit PNG":
+        Image.fromarray(grey).save(tmp_path / "m.png")
+        mask = tmp_path / "m.png"
+    elif form == "PIL I;16":
+        mask = Image.fromarray(grey)
+    elif form == "uint16 array":
+        mask = grey
+    elif form == "float array":
+        mask = grey / 65535
+    elif form == "bool array":
+        mask = expected
+    else:
+        Image.fromarray(np.dstack([(grey // 257).astype(np.uint8)] * 3)).save(tmp_path / "m.png")
+        mask = tmp_path / "m.png"
+    assert np.array_equal(read_hole(mask), expected)
+    assert np.array_equal(read_hole(mask, "black"), ~expected)
+
+
+def test_the_cli_reads_a_16_bit_mask(tmp_path: Path, checkpoint: Path) -> None:
+    grey = np.full((90, 100), 1000, np.uint16)
+    grey[20:40, 20:50] = 65535
+    Image.fromarray(grey).save(tmp_path / "mask.png")
+    Image.fromarray(photo()).save(tmp_path / "photo.png")
+    argv = ["--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png")]
+    assert inpaint_main([*argv, "--out", str(tmp_path / "out.png"), "--checkpoint", str(checkpoint)]) == 0
+    changed = (np.asarray(Image.open(tmp_path / "out.png")) != photo()).any(axis=2)
+    assert changed[20:40, 20:50].mean() > 0.9 and not changed[grey < 32768].any()
+
+
+def test_dilate_grows_and_shrinks_the_hole(model: PRFNGenerator) -> None:
+    mask = np.zeros((90, 100), np.uint8)
+    mask[40:50, 40:50] = 255
+    inpainter = Inpainter(model, "cpu")
+    sizes = {d: inpainter(photo(), mask, dilate=d).hole_fraction * 9000 for d in (-2, 0, 3)}
+    assert sizes[0] == 100 and sizes[-2] == 36 and 200 < sizes[3] < 256  # 16² less rounded corners
+    grown = inference.grow_hole(mask > 0, 3)
+    assert grown[37, 45] and not grown[36, 45] and not grown[37, 37]  # a disk, not a square
+
+
+def test_crop_gives_the_blending_the_networks_fill_in_and_around_the_hole(model: PRFNGenerator) -> None:
+    image, hole = photo(64, 64), np.zeros((64, 64), bool)
+    hole[20:30, 25:35] = True  # one window: the whole 64² photo at scale 1 (size 64)
+    inpainter = Inpainter(model, "cpu", size=64)
+    fill, network = inpainter._fill_crops(image, hole, 0.5), inpainter._run(image, hole)
+    near = inference.grow_hole(hole, 1)
+    assert np.array_equal(fill[near], network[near]) and np.array_equal(fill[~near], image[~near])

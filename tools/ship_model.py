@@ -2,9 +2,10 @@
 
     python tools/ship_model.py outputs/photos_small/full/checkpoints/best.ckpt
 
-Writes ``src/pmrf_lightning/weights/prfn_small.ckpt`` (or ``--out``): the generator's weights, its
-architecture, its training size and the training step, in the layout ``load_generator`` reads (no optimiser states,
-no discriminator). ``inpaint(model=None)``, ``pmrf-inpaint`` and ``pmrf-app`` load it by default.
+Writes ``src/pmrf_lightning/weights/prfn_small.ckpt`` (or ``--out``): the generator's weights,
+its architecture, its training size and the training step, in the layout ``load_generator`` reads
+(no optimiser states, no discriminator). ``inpaint(model=None)``, ``pmrf-inpaint`` and
+``pmrf-app`` load it by default.
 """
 
 from __future__ import annotations

@@ -60,7 +60,9 @@ def open_image(path: str | Path, what: str = "image") -> Image.Image:
             f"{what} {path} is larger than the {MAX_PIXELS / 1e6:.0f} MP limit against decompression bombs"
         ) from None
     except UnidentifiedImageError:
-        raise UnreadableImageError(f"cannot read {what} {path}: not an image file Pillow can decode") from None
+        raise UnreadableImageError(
+            f"cannot read {what} {path}: not an image file Pillow can decode"
+        ) from None
     except (OSError, ValueError, SyntaxError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise UnreadableImageError(f"cannot read {what} {path}: {reason}") from None
@@ -110,7 +112,7 @@ def _unit_floats(array: np.ndarray, what: str) -> np.ndarray:
     low, high = float(array.min()), float(array.max())
     if low < 0 or high > 1:
         raise InpaintingInputError(
-            f"float {what} must lie in [0, 1], this one spans [{low:g}, {high:g}] (divide 0–255 values by 255)"
+            f"float {what} must lie in [0, 1], this one spans [{low:g}, {high:g}] (divide 0–255 by 255)"
         )
     return array
 
@@ -133,7 +135,9 @@ def read_rgb(image: ImageLike) -> np.ndarray:
     elif array.dtype.kind == "f":
         array = (_unit_floats(array, "image") * 255).round().astype(np.uint8)
     elif array.dtype != np.uint8:
-        raise InpaintingInputError(f"image arrays must be uint8, uint16 or float in [0, 1], got {array.dtype}")
+        raise InpaintingInputError(
+            f"image arrays must be uint8, uint16 or float in [0, 1], got {array.dtype}"
+        )
     return np.asarray(to_rgb(Image.fromarray(np.ascontiguousarray(array))))
 
 
@@ -149,7 +153,9 @@ def _grey_level(mask: Image.Image | np.ndarray) -> np.ndarray:
     array = mask
     if array.ndim == 3:
         if array.shape[2] not in (1, 3, 4):
-            raise InpaintingInputError(f"mask array must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}")
+            raise InpaintingInputError(
+                f"mask array must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}"
+            )
         if array.shape[2] == 1:
             array = array[..., 0]
         elif array.dtype == np.uint8:
@@ -166,7 +172,9 @@ def _grey_level(mask: Image.Image | np.ndarray) -> np.ndarray:
         return array.astype(np.float32) / 65535
     if array.dtype.kind == "f":
         return _unit_floats(array, "mask").astype(np.float32)
-    raise InpaintingInputError(f"mask arrays must be bool, uint8, uint16 or float in [0, 1], got {array.dtype}")
+    raise InpaintingInputError(
+        f"mask arrays must be bool, uint8, uint16 or float in [0, 1], got {array.dtype}"
+    )
 
 
 def read_hole(mask: ImageLike, hole: Hole = "white") -> np.ndarray:

@@ -56,6 +56,8 @@ STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "prfn_small.ckpt"
 DEFAULT_SIZE = 256  # the paper's training side, for generators and checkpoints that record none
 MAX_WINDOW_RATIO = 4  # a crop window, once shrunk, is at most this many training sizes long
+NO_HOLE = "the mask has no hole; the image is returned unchanged"
+ALL_HOLE = "the mask covers the whole image: with nothing known, the fill is the network's guess"
 ATTENTION_COPIES = 3  # eq. 3's (N, N) scores, their softmax and its transpose in eq. 10
 
 
@@ -268,10 +270,8 @@ class Inpainter:
         holes = grow_hole(holes, int(dilate))
         fraction = float(holes.mean())
         if fraction == 0:
-            return Result(Image.fromarray(rgb), "the mask has no hole; the image is returned unchanged", None, 0.0)
-        note = None
-        if fraction == 1:
-            note = "the mask covers the whole image: with nothing known, the fill is the network's guess from nothing"
+            return Result(Image.fromarray(rgb), NO_HOLE, None, 0.0)
+        note = ALL_HOLE if fraction == 1 else None
         if strategy == "original":
             self._check_original_fits(height, width)
             fill = self._run(rgb, holes)

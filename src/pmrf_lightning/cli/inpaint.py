@@ -102,13 +102,17 @@ def _missing_mask(image: Path, masks: Path) -> str:
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace | None:
     """The arguments, or None (after one line on stderr) when neither mode is given completely."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--image", type=Path)
     parser.add_argument("--mask", type=Path)
     parser.add_argument("--images", type=Path, help="folder of images (folder mode)")
     parser.add_argument("--masks", type=Path, help="folder of masks, same file stems (folder mode)")
     parser.add_argument("--out", type=Path, required=True, help="output file, or folder in folder mode")
-    parser.add_argument("--checkpoint", type=Path, default=None, help="a pmrf-train checkpoint (default: shipped)")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="a pmrf-train checkpoint (default: shipped)"
+    )
     parser.add_argument("--strategy", choices=STRATEGIES, default="crop")
     parser.add_argument("--blend", choices=BLENDS, default="poisson", help="Poisson-blend the fill, or not")
     parser.add_argument("--device", default="auto", choices=DEVICES)
@@ -117,7 +121,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace | None:
     args = parser.parse_args(argv)
     single = args.image is not None or args.mask is not None
     folder = args.images is not None or args.masks is not None
-    if single == folder or (single and not (args.image and args.mask)) or (folder and not (args.images and args.masks)):
+    if (
+        single == folder
+        or (single and not (args.image and args.mask))
+        or (folder and not (args.images and args.masks))
+    ):
         print("error: give --image and --mask, or --images and --masks", file=sys.stderr)
         return None
     args.single = single

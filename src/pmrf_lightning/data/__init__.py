@@ -4,9 +4,9 @@ Tensor convention: ``image`` float (B, 3, H, W) in [-1, 1]; ``mask`` float (B, 1
 1 = known and 0 = hole.
 """
 
+from ..imaging import UnreadableImageError, load_rgb
 from .datamodule import InpaintingDataModule
 from .dataset import InpaintingDataset
-from ..imaging import UnreadableImageError, load_rgb
 from .layouts import DATASETS, DatasetLayoutError, dataset_files
 from .masks import MaskFiles, ProceduralMasks, mask_ratio_bucket
 from .skip_report import SkippedImagesReport

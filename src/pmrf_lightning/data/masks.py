@@ -32,7 +32,6 @@ BUCKET_LABELS = tuple(f"{10 * b}-{10 * (b + 1)}%" for b in range(NUM_BUCKETS))
 MASK_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".webp")
 
 
-
 def hole_ratio(mask: Tensor) -> float:
     """Fraction of hole pixels of one (1, H, W) or (H, W) mask with 1 = known."""
     return float((mask < 0.5).sum()) / mask.numel()
