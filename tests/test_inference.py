@@ -307,6 +307,7 @@ def test_crop_gives_the_blending_the_networks_fill_in_and_around_the_hole(model:
     image, hole = photo(64, 64), np.zeros((64, 64), bool)
     hole[20:30, 25:35] = True  # one window: the whole 64² photo at scale 1 (size 64)
     inpainter = Inpainter(model, "cpu", size=64)
-    fill, network = inpainter._fill_crops(image, hole, 0.5), inpainter._run(image, hole)
+    (fill, region), network = inpainter._fill_crops(image, hole, 0.5), inpainter._run(image, hole)
+    assert region == (slice(0, 64), slice(0, 64))
     near = inference.grow_hole(hole, 1)
     assert np.array_equal(fill[near], network[near]) and np.array_equal(fill[~near], image[~near])

@@ -138,18 +138,22 @@ def read_rgb(image: ImageLike) -> np.ndarray:
         raise InpaintingInputError(
             f"image arrays must be uint8, uint16 or float in [0, 1], got {array.dtype}"
         )
+    if array.ndim == 3 and array.shape[2] == 3:
+        return np.ascontiguousarray(array)  # already RGB: no copy (callers never write into it)
     return np.asarray(to_rgb(Image.fromarray(np.ascontiguousarray(array))))
 
 
-def _grey_level(mask: Image.Image | np.ndarray) -> np.ndarray:
-    """A mask's grey level as a fraction of its mode's range: (H, W) float32 in [0, 1] (or bool)."""
+def _is_white(mask: Image.Image | np.ndarray) -> np.ndarray:
+    """(H, W) bool: the mask's grey level is at least half its mode's range (module docstring).
+    Integer levels are compared as integers (128 of 255, 32768 of 65535): no float copy of the mask."""
     if isinstance(mask, Image.Image):
         if mask.mode == "1":
             return np.asarray(mask)
-        if mask.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-            top = 1.0 if mask.mode == "F" else 65535.0
-            return np.asarray(mask, dtype=np.float32) / top
-        return np.asarray(mask.convert("L"), dtype=np.float32) / 255
+        if mask.mode in ("I;16", "I;16B", "I;16L", "I"):
+            return np.asarray(mask) >= 32768
+        if mask.mode == "F":
+            return _unit_floats(np.asarray(mask), "mask") >= 0.5
+        return np.asarray(mask.convert("L")) >= 128
     array = mask
     if array.ndim == 3:
         if array.shape[2] not in (1, 3, 4):
@@ -159,19 +163,19 @@ def _grey_level(mask: Image.Image | np.ndarray) -> np.ndarray:
         if array.shape[2] == 1:
             array = array[..., 0]
         elif array.dtype == np.uint8:
-            return _grey_level(Image.fromarray(np.ascontiguousarray(array[..., :3])))
-        else:
-            array = array[..., :3] @ LUMA
+            return _is_white(Image.fromarray(np.ascontiguousarray(array[..., :3])))
+        elif array.dtype in (np.uint16, np.bool_) or array.dtype.kind == "f":
+            array = (array[..., :3] @ LUMA).astype(np.float32) / (65535 if array.dtype == np.uint16 else 1)
     if array.ndim != 2:
         raise InpaintingInputError(f"mask must be a 2-D image, got shape {mask.shape}")
     if array.dtype == np.bool_:
         return array
     if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255
+        return array >= 128
     if array.dtype == np.uint16:
-        return array.astype(np.float32) / 65535
+        return array >= 32768
     if array.dtype.kind == "f":
-        return _unit_floats(array, "mask").astype(np.float32)
+        return _unit_floats(array, "mask") >= 0.5
     raise InpaintingInputError(
         f"mask arrays must be bool, uint8, uint16 or float in [0, 1], got {array.dtype}"
     )
@@ -184,7 +188,7 @@ def read_hole(mask: ImageLike, hole: Hole = "white") -> np.ndarray:
     _reject_other_types(mask, "mask")
     if isinstance(mask, (str, Path)):
         mask = open_image(mask, "mask")
-    white = _grey_level(mask) >= 0.5
+    white = _is_white(mask)
     return white if hole == "white" else ~white
 
 

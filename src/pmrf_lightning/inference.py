@@ -97,13 +97,21 @@ def _window_starts(start: int, extent: int, length: int, limit: int) -> list[int
     return [round(first + (last - first) * i / (count - 1)) for i in range(count)]
 
 
+def hole_box(hole: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box of every hole pixel."""
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
 def crop_windows(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, int, int, int, float]]:
     """``(top, left, height, width, scale)`` windows that together cover every hole pixel; ``scale``
     is how many photo pixels one network pixel spans (module docstring)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.view(np.uint8), connectivity=8)
+    rows, cols = hole_box(hole)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hole[rows, cols].view(np.uint8), connectivity=8)
     height, width = hole.shape
     windows = []
     for left, top, box_w, box_h, _ in stats[1:count]:
+        top, left = top + rows.start, left + cols.start
         sides = [min(max(math.ceil(extent * (1 + 2 * margin)), size), limit)
                  for extent, limit in ((box_h, height), (box_w, width))]  # fmt: skip
         scale = max(1.0, min(sides) / size)
@@ -214,13 +222,23 @@ class Inpainter:
                 "use strategy crop or resize"
             )
 
-    def _fill_crops(self, rgb: np.ndarray, hole: np.ndarray, margin: float) -> np.ndarray:
-        """The ``crop`` strategy: the network's fill in every hole pixel and on the ring around it."""
-        fill = rgb.copy()
-        remaining = hole.copy()
+    def _fill_crops(
+        self, rgb: np.ndarray, hole: np.ndarray, margin: float
+    ) -> tuple[np.ndarray, tuple[slice, slice]]:
+        """The ``crop`` strategy: the network's fill in every hole pixel and on the ring around it,
+        over the region the windows span (one pixel wider), and that region."""
+        windows = crop_windows(hole, self.size, margin)
+        top = max(min(w[0] for w in windows) - 1, 0)
+        left = max(min(w[1] for w in windows) - 1, 0)
+        bottom = min(max(w[0] + w[2] for w in windows) + 1, hole.shape[0])
+        right = min(max(w[1] + w[3] for w in windows) + 1, hole.shape[1])
+        region, origin = (slice(top, bottom), slice(left, right)), (top, left)
+        rgb, hole = rgb[region], hole[region]
+        fill, remaining = rgb.copy(), hole.copy()
         ring = grow_hole(hole, 1) & ~hole
-        for top, left, height, width, scale in crop_windows(hole, self.size, margin):
-            window = (slice(top, top + height), slice(left, left + width))
+        for top, left, height, width, scale in windows:
+            window = (slice(top - origin[0], top - origin[0] + height),
+                      slice(left - origin[1], left - origin[1] + width))  # fmt: skip
             todo = remaining[window]
             if not todo.any():
                 continue
@@ -231,7 +249,7 @@ class Inpainter:
             write = (todo | ring[window])[..., None]
             fill[window] = np.where(write, patch, fill[window])
             remaining[window] = False
-        return fill
+        return fill, region
 
     def __call__(
         self,
@@ -272,6 +290,7 @@ class Inpainter:
         if fraction == 0:
             return Result(Image.fromarray(rgb), NO_HOLE, None, 0.0)
         note = ALL_HOLE if fraction == 1 else None
+        region = (slice(None), slice(None))  # where ``fill`` lies: the photo, or crop's windows
         if strategy == "original":
             self._check_original_fits(height, width)
             fill = self._run(rgb, holes)
@@ -280,13 +299,15 @@ class Inpainter:
             target = (max(MULTIPLE, round(height * scale)), max(MULTIPLE, round(width * scale)))
             fill = self._at_scale(rgb, holes, target)
         else:
-            fill = self._fill_crops(rgb, holes, crop_margin)
+            fill, region = self._fill_crops(rgb, holes, crop_margin)
         if blend == "poisson":
-            result = blend_holes(rgb, fill, holes)
+            filled = blend_holes(rgb[region], fill, holes[region])
         else:
-            result = rgb.copy()
-            result[holes] = fill[holes]
-        return Result(Image.fromarray(result), note, strategy, fraction)
+            filled = np.where(holes[region][..., None], fill, rgb[region])
+        del fill
+        result = Image.fromarray(rgb)  # the one photo-sized copy; the filled region is pasted in
+        result.paste(Image.fromarray(filled), (region[1].start or 0, region[0].start or 0))
+        return Result(result, note, strategy, fraction)
 
 
 def inpaint(
