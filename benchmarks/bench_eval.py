@@ -16,17 +16,17 @@ from pmrf_lightning.blending import poisson_blend_batch
 from pmrf_lightning.data import InpaintingDataModule
 from pmrf_lightning.eval.baselines import BASELINES
 from pmrf_lightning.eval.evaluate import evaluate
-from pmrf_lightning.inference import load_model
+from pmrf_lightning.inference import Inpainter
 
 
 def main() -> None:
     module = InpaintingDataModule("sample", image_size=256, batch_size=8, num_workers=2)
     module.setup("validate")
     files = module.files("val")
-    generator = load_model(None, torch.device("cpu"))
+    fill = Inpainter(None, "cpu").fill
     inpainters = {
-        "PRFN shipped (width 16, 2 blocks)": lambda image, mask: generator(image, mask).image,
-        "PRFN shipped + Poisson blending": lambda i, m: poisson_blend_batch(i, m, generator(i, m).image),
+        "PRFN shipped (width 16, 2 blocks)": fill,
+        "PRFN shipped + Poisson blending": lambda i, m: poisson_blend_batch(i, m, fill(i, m)),
     }
     inpainters |= {f"baseline {name}": fill for name, fill in BASELINES.items()}
     rows = []

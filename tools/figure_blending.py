@@ -22,7 +22,7 @@ from pmrf_lightning.blending import poisson_blend_batch  # noqa: E402
 from pmrf_lightning.config import compose_config  # noqa: E402
 from pmrf_lightning.eval.baselines import BASELINES  # noqa: E402
 from pmrf_lightning.eval.metrics import composite, quantize  # noqa: E402
-from pmrf_lightning.inference import load_model  # noqa: E402
+from pmrf_lightning.inference import Inpainter  # noqa: E402
 
 INDICES = (2, 3, 49, 51, 97)  # two cups, two forest paths, one storm sky: several hole sizes
 COLUMNS = ("input (hole white)", "PRFN, raw", "PRFN + Poisson blending", "Navier–Stokes", "truth")
@@ -36,9 +36,7 @@ def main() -> None:
     items = [dataset[i] for i in INDICES]
     image = torch.stack([item["image"] for item in items])
     mask = torch.stack([item["mask"] for item in items])
-    model = load_model(None, torch.device("cpu"))
-    with torch.no_grad():
-        raw = model(image, mask).image
+    raw = Inpainter(None, "cpu").fill(image, mask)
     columns = [
         torch.where(mask > 0.5, image, torch.ones_like(image)),
         composite(mask, image, raw),

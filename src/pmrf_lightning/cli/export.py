@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..imaging import MULTIPLE
 from ..lit import load_generator
 from ..models import PRFNGenerator
 
@@ -91,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--format", choices=FORMATS, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--size", type=int, default=256, help="side of the fixed input size (multiple of 8)")
+    parser.add_argument(
+        "--size", type=int, default=256, help=f"side of the fixed input size (multiple of {MULTIPLE})"
+    )
     args = parser.parse_args(argv)
-    if args.size % 8 or args.size < 8:
-        print(f"error: --size must be a positive multiple of 8, got {args.size}", file=sys.stderr)
+    if args.size % MULTIPLE or args.size < MULTIPLE:
+        print(f"error: --size must be a positive multiple of {MULTIPLE}, got {args.size}", file=sys.stderr)
         return 2
     try:
         generator = load_generator(args.checkpoint)

@@ -9,6 +9,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import DataLoader
 
+from ..imaging import MULTIPLE
 from .dataset import InpaintingDataset, MaskSource
 from .layouts import DATASETS, Split, dataset_files
 from .masks import ProceduralMasks
@@ -40,8 +41,8 @@ class InpaintingDataModule(L.LightningDataModule):
         super().__init__()
         if dataset not in DATASETS:
             raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
-        if image_size % 8 or image_size <= 0:
-            raise ValueError(f"image_size must be a positive multiple of 8, got {image_size}")
+        if image_size % MULTIPLE or image_size <= 0:
+            raise ValueError(f"image_size must be a positive multiple of {MULTIPLE}, got {image_size}")
         self.dataset = dataset
         self.root = root
         self.list_file = list_file
