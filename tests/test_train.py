@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 from pmrf_lightning.config import ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
-from pmrf_lightning.train import check_setup, last_checkpoint, train
+from pmrf_lightning.train import build_callbacks, check_setup, cli, last_checkpoint, train
 
 TINY = [
     "logger=csv",
@@ -243,3 +243,30 @@ def test_a_run_returns_its_optimized_metric_and_refuses_one_never_logged(tmp_pat
     assert "val/rel_l1" in trainer.callback_metrics
     result = run_cli("debug=fdr", "optimized_metric=val/fid", f"hydra.run.dir={tmp_path / 'b'}")
     assert result.returncode == 1 and "optimized_metric val/fid was never logged" in result.stderr
+
+
+def test_the_callbacks_group_builds_every_callback_inside_the_run_folder(tmp_path: Path) -> None:
+    callbacks = build_callbacks(compose_config("train"), tmp_path)
+    names = [type(c).__name__ for c in callbacks]
+    assert names[:4] == ["ModelCheckpoint", "ModelCheckpoint", "SampleGrid", "SkippedImagesReport"]
+    assert names[4] in ("RichProgressBar", "TQDMProgressBar")
+    assert {c.dirpath for c in callbacks[:2]} == {str(tmp_path / "checkpoints")}
+    assert callbacks[0].save_last and callbacks[1].monitor == "val/rel_l1"
+    without = build_callbacks(compose_config("train", ["callbacks.sample_grid=null"]), tmp_path)
+    assert "SampleGrid" not in [type(c).__name__ for c in without] and len(without) == 4
+    assert build_callbacks(compose_config("train", ["callbacks=none"]), tmp_path) == []
+    assert compose_config("train", ["debug=fdr"]).callbacks.last_checkpoint is None
+
+
+def test_an_unwritable_run_folder_is_one_line_before_hydra_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    (tmp_path / "file").write_text("a file where the run folder's parent should be")
+    monkeypatch.setattr(
+        sys, "argv", ["pmrf-train", "debug=fdr", f"hydra.run.dir={tmp_path / 'file' / 'run'}"]
+    )
+    with pytest.raises(SystemExit) as stop:
+        cli()
+    assert stop.value.code == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: cannot write the run's files to") and "file/run" in line

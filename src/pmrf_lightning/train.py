@@ -22,16 +22,17 @@ from pathlib import Path
 import hydra
 import lightning as L
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, TQDMProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import CONFIG_DIR
-from .data import DatasetLayoutError, SkippedImagesReport, UnreadableImageError
+from .data import DatasetLayoutError, UnreadableImageError
 from .lit import NonFiniteLossError, PRFNModule, initialise_from
 
 # The checkpoint holds the weights after both updates of a step, which is what resuming needs.
@@ -101,7 +102,7 @@ def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
     return str(path)
 
 
-def check_writable(folder: Path) -> None:
+def check_writable(folder: Path, what: str = "checkpoints") -> None:
     """Create ``folder`` and prove a file can be written there, or stop with one line: a run that
     trains without being able to save its checkpoints loses everything it learns."""
     try:
@@ -109,34 +110,30 @@ def check_writable(folder: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
             pass
     except OSError as error:
-        raise ValueError(f"cannot write checkpoints to {folder}: {error.strerror or error}") from None
+        raise ValueError(f"cannot write {what} to {folder}: {error.strerror or error}") from None
+
+
+def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
+    """``cfg.callbacks`` (``conf/callbacks/``) in order, none for a null entry; a relative
+    ``dirpath`` (the checkpoints') lies inside ``run_dir``, which must be writable."""
+    callbacks = []
+    for node in (cfg.get("callbacks") or {}).values():
+        if node is None:
+            continue
+        folder = Path(node.dirpath) if node.get("dirpath") else None
+        if folder is not None and not folder.is_absolute():
+            folder = run_dir / folder
+        if folder is not None:
+            check_writable(folder)
+        callbacks.append(instantiate(node, **({"dirpath": str(folder)} if folder else {})))
+    return callbacks
 
 
 def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
-    checkpoints = run_dir / "checkpoints"
-    check_writable(checkpoints)
-    checkpointing = [
-        ModelCheckpoint(
-            dirpath=checkpoints,
-            every_n_train_steps=cfg.checkpoint_every_n_steps,
-            save_top_k=0,
-            save_last=True,
-            enable_version_counter=False,  # always last.ckpt, even after a resume with other settings
-        ),
-        ModelCheckpoint(
-            dirpath=checkpoints,
-            filename="best",
-            monitor="val/rel_l1",
-            mode="min",
-            save_top_k=1,
-            enable_version_counter=False,
-        ),
-    ]
-    # fast_dev_run saves nothing (Lightning's ModelCheckpoint would still write last.ckpt at the end)
-    callbacks = [*([] if cfg.trainer.get("fast_dev_run") else checkpointing), SkippedImagesReport()]
-    if cfg.trainer.get("enable_progress_bar", True):
-        # a live bar in a terminal; in a log file (nohup, a cluster job) a line every 50 steps
-        callbacks.append(RichProgressBar() if sys.stderr.isatty() else TQDMProgressBar(refresh_rate=50))
+    """The trainer with the run's callbacks and logger, writing into ``run_dir``."""
+    callbacks = build_callbacks(cfg, run_dir)
+    if not cfg.trainer.get("enable_progress_bar", True):
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     named = cfg.logger._target_.endswith("WandbLogger") and "name" not in cfg.logger
     extra = {"name": f"{run_dir.parent.name}/{run_dir.name}"} if named else {}
     logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
@@ -158,7 +155,8 @@ def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     trainer = build_trainer(cfg, run_dir)
     trainer.logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer.fit(module, datamodule=datamodule, ckpt_path=last_checkpoint(run_dir, cfg.ckpt_path))
-    if not (trainer.interrupted or trainer.fast_dev_run):  # the final steps, whatever the interval
+    keeps_last = any(isinstance(c, ModelCheckpoint) and c.save_last for c in trainer.checkpoint_callbacks)
+    if keeps_last and not trainer.interrupted:  # the final steps, whatever the interval
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt")
     return trainer
 
@@ -191,13 +189,35 @@ def check_group_choices(arguments: list[str]) -> None:
                 raise ValueError(f"unknown {group} {option!r}; choose one of {', '.join(known)}")
 
 
-def cli() -> None:
-    """Console entry point: checks config group names, then runs the Hydra app."""
+def run_folder(arguments: list[str]) -> Path | None:
+    """The folder a single run (no ``-m``, no Hydra flags) will write to, or None when Hydra decides."""
+    if any(argument.startswith("-") for argument in arguments):
+        return None
     try:
-        check_group_choices(sys.argv[1:])
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose(config_name="train", overrides=arguments, return_hydra_config=True)
+        HydraConfig.instance().set_config(cfg)
+        return Path(cfg.hydra.run.dir)
+    except Exception:  # noqa: BLE001 - a bad override: Hydra's own run reports it
+        return None
+
+
+def cli() -> None:
+    """Console entry point: checks config group names and that the run folder can be written (Hydra
+    would end either in a traceback), then runs the Hydra app."""
+    arguments = sys.argv[1:]
+    try:
+        check_group_choices(arguments)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    folder = run_folder(arguments)
+    try:
+        if folder is not None:
+            check_writable(folder, "the run's files")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
     main()
 
 

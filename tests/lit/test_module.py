@@ -8,11 +8,13 @@ import lightning as L
 import pytest
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
+from PIL import Image
 
 from pmrf_lightning import losses
 from pmrf_lightning.data import InpaintingDataModule
 from pmrf_lightning.eval.evaluate import evaluate
 from pmrf_lightning.lit import NonFiniteLossError, PRFNModule, initialise_from
+from pmrf_lightning.lit.callbacks import SampleGrid
 
 SMALL_G = dict(width=4, blocks_per_stage=1)
 SMALL_D = dict(width=4)
@@ -157,15 +159,16 @@ def test_a_nan_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_p
     assert all(torch.isfinite(v).all() for v in saved["state_dict"].values() if v.is_floating_point())
 
 
-def test_validation_logs_metrics_and_writes_a_sample_grid(tmp_path: Path) -> None:
-    module = PRFNModule(SMALL_G, SMALL_D, grid_images=2)
-    trainer = run_steps(module, tmp_path, steps=1)
+def test_validation_logs_metrics_and_the_sample_grid_callback_writes_its_rows(tmp_path: Path) -> None:
+    module = PRFNModule(SMALL_G, SMALL_D)
+    trainer = run_steps(module, tmp_path, steps=1, callbacks=[SampleGrid(images=2)])
     trainer.validate(module, datamodule=tiny_data(), verbose=False)
     metrics = trainer.callback_metrics
     assert {"val/rel_l1", "val/psnr", "val/ssim"} <= set(metrics)
     assert 0 < metrics["val/rel_l1"] < 100 and 0 < metrics["val/ssim"] <= 1
-    grids = list((tmp_path / "samples").glob("step*.png"))
-    assert grids
+    (grid,) = (tmp_path / "samples").glob("step*.png")
+    # 4 rows (masked | output | composite | truth) of 2 images of 64², 2 px padding
+    assert Image.open(grid).size == (2 + 2 * 66, 2 + 4 * 66)
 
 
 def test_checkpoint_of_another_architecture_is_refused(tmp_path: Path) -> None:

@@ -8,13 +8,11 @@ into another one.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 from torch import Tensor
-from torchvision.utils import make_grid, save_image
 
 from .. import losses
 from ..eval.metrics import MeanImageScores, composite, quantize
@@ -47,7 +45,6 @@ class PRFNModule(L.LightningModule):
         lambda_rec: float = losses.LAMBDA_REC,
         lambda_mrec: float = losses.LAMBDA_MREC,
         lambda_adv: float = 1.0,
-        grid_images: int = 4,
         channels_last: bool = False,
         lr_decay_fraction: float = 0.0,
         hole_weight: float = 1.0,
@@ -153,41 +150,19 @@ class PRFNModule(L.LightningModule):
         if not torch.isfinite(loss):
             raise NonFiniteLossError(f"{which} loss is {loss.item()} at step {self.global_step}")
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
+    def validation_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor]:
+        """Scores the batch; returns its ``output`` for callbacks (the sample grid)."""
         image, mask = batch["image"], batch["mask"]
         output = self.net_g(image, mask).image
         target, result = quantize(image), quantize(composite(mask, image, output))
         self.val_scores.update(target, result)
-        if batch_idx == 0:
-            self._save_grid(image, mask, output)
+        return {"output": output}
 
     def on_validation_epoch_end(self) -> None:
         self.log_dict(
             {f"val/{key}": value for key, value in self.val_scores.compute().items()}, prog_bar=True
         )
         self.val_scores.reset()
-
-    def _save_grid(self, image: Tensor, mask: Tensor, output: Tensor) -> None:
-        """Rows: masked input | output | composite | ground truth, for the first images."""
-        if self.trainer.sanity_checking or not self.trainer.is_global_zero:
-            return
-        n = min(self.hparams.grid_images, len(image))
-        image, mask, output = image[:n], mask[:n], output[:n]
-        masked = torch.where(mask > 0.5, image, torch.zeros_like(image))  # the hole shows grey
-        rows = [masked, output, composite(mask, image, output), image]
-        grid = make_grid(torch.cat([quantize(r) for r in rows]).float().cpu(), nrow=n, padding=2)
-        folder = Path(self.trainer.default_root_dir) / "samples"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"step{self.global_step:06d}.png"
-        save_image(grid, path)
-        for logger in self.loggers:
-            if hasattr(logger, "log_image"):
-                logger.log_image(
-                    "val/samples",
-                    [grid],
-                    step=self.global_step,
-                    caption=["masked | output | composite | ground truth"],
-                )
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         hp = self.hparams
