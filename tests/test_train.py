@@ -13,7 +13,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from pmrf_lightning.config import ablation_names, compose_config
+from pmrf_lightning.config import ConfigError, ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
 from pmrf_lightning.train import build_callbacks, check_setup, cli, last_checkpoint, train
@@ -110,7 +110,7 @@ def test_a_truncated_last_checkpoint_stops_with_one_line_and_is_kept(tmp_path: P
     ):
         last_checkpoint(tmp_path, "last")
     assert last_checkpoint(tmp_path, None) is None
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ConfigError, match="does not exist"):
         last_checkpoint(tmp_path, str(tmp_path / "nowhere.ckpt"))
 
 
@@ -270,3 +270,22 @@ def test_an_unwritable_run_folder_is_one_line_before_hydra_starts(
     assert stop.value.code == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("error: cannot write the run's files to") and "file/run" in line
+
+
+@pytest.mark.parametrize("error", [ConfigError("a setting"), ValueError("a bug deep inside")])
+def test_only_user_errors_become_one_line(
+    error: Exception, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    def failing(cfg, run_dir):
+        raise error
+
+    monkeypatch.setattr("pmrf_lightning.train.train", failing)
+    monkeypatch.setattr(sys, "argv", ["pmrf-train", f"hydra.run.dir={tmp_path}"])
+    with pytest.raises(SystemExit) as stop:
+        cli()
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    if isinstance(error, ConfigError):
+        assert err == "error: ConfigError: a setting\n"
+    else:  # a bug keeps its traceback
+        assert "Traceback" in err and "ValueError: a bug deep inside" in err

@@ -13,6 +13,11 @@ from omegaconf import DictConfig, OmegaConf
 CONFIG_DIR = Path(__file__).resolve().parent / "conf"
 
 
+class ConfigError(ValueError):
+    """A setting that cannot run, with a one-line reason: ``pmrf-train`` and ``pmrf-eval`` print it
+    and exit 1 (other exceptions keep their tracebacks: they are bugs)."""
+
+
 def compose_config(name: str, overrides: Sequence[str] = ()) -> DictConfig:
     """Compose ``conf/<name>.yaml`` with command-line style overrides, as ``@hydra.main`` would."""
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):

@@ -31,24 +31,25 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from .config import CONFIG_DIR
+from .config import CONFIG_DIR, ConfigError
 from .data import DatasetLayoutError, UnreadableImageError
 from .lit import NonFiniteLossError, PRFNModule, initialise_from
+from .lit.checkpoint import CheckpointError
 
 # The checkpoint holds the weights after both updates of a step, which is what resuming needs.
 warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
 
 SUPPORTED_PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true")
-USER_ERRORS = (
+USER_ERRORS = (  # one line and exit 1; anything else is a bug and keeps its traceback
+    ConfigError,
+    CheckpointError,
     DatasetLayoutError,
     UnreadableImageError,
     NonFiniteLossError,
-    InstantiationException,
+    InstantiationException,  # a constructor refused a configured value
     MisconfigurationException,
     OmegaConfBaseException,
-    FileNotFoundError,
-    ValueError,
 )
 
 
@@ -65,15 +66,15 @@ def check_setup(cfg: DictConfig) -> None:
     known = top_level_keys()
     unknown = sorted(set(cfg) - known)
     if unknown:  # `+key=…` adds a key Hydra cannot check: a misspelt one would be ignored
-        raise ValueError(f"unknown top-level key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(f"unknown top-level key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     precision = str(cfg.trainer.get("precision", "32-true"))
     if precision not in SUPPORTED_PRECISIONS:
-        raise ValueError(
+        raise ConfigError(
             f"precision {precision} is not supported; use one of {', '.join(SUPPORTED_PRECISIONS)}"
         )
     accelerator = str(cfg.trainer.get("accelerator", "cpu"))
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise ValueError(f"trainer.accelerator={accelerator} but no CUDA GPU is visible; use trainer=cpu")
+        raise ConfigError(f"trainer.accelerator={accelerator} but no CUDA GPU is visible; use trainer=cpu")
 
 
 def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
@@ -88,14 +89,14 @@ def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
     if ckpt_path == "last" and not path.is_file():
         return None
     if not path.is_file():
-        raise FileNotFoundError(f"ckpt_path {path} does not exist")
+        raise ConfigError(f"ckpt_path {path} does not exist")
     try:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()
     except (zipfile.BadZipFile, OSError) as error:
         damaged = str(error)
     if damaged is not None:
-        raise ValueError(
+        raise ConfigError(
             f"cannot resume from {path}: the file is damaged or truncated ({damaged}); move it away to "
             "resume from another checkpoint (ckpt_path=PATH) or start afresh (ckpt_path=null)"
         )
@@ -110,7 +111,7 @@ def check_writable(folder: Path, what: str = "checkpoints") -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
             pass
     except OSError as error:
-        raise ValueError(f"cannot write {what} to {folder}: {error.strerror or error}") from None
+        raise ConfigError(f"cannot write {what} to {folder}: {error.strerror or error}") from None
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:
@@ -186,7 +187,7 @@ def check_group_choices(arguments: list[str]) -> None:
         known = sorted(path.stem for path in folder.glob("*.yaml"))
         for option in options.split(","):
             if option not in known:
-                raise ValueError(f"unknown {group} {option!r}; choose one of {', '.join(known)}")
+                raise ConfigError(f"unknown {group} {option!r}; choose one of {', '.join(known)}")
 
 
 def run_folder(arguments: list[str]) -> Path | None:
@@ -208,14 +209,14 @@ def cli() -> None:
     arguments = sys.argv[1:]
     try:
         check_group_choices(arguments)
-    except ValueError as error:
+    except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     folder = run_folder(arguments)
     try:
         if folder is not None:
             check_writable(folder, "the run's files")
-    except ValueError as error:
+    except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
     main()

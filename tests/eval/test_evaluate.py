@@ -13,10 +13,11 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 from PIL import Image
 from torch import nn
 
-from pmrf_lightning.cli.eval import blended, run
+from pmrf_lightning.cli.eval import fill_function, run
 from pmrf_lightning.cli.masks import main as masks_main
 from pmrf_lightning.config import compose_config
 from pmrf_lightning.data import InpaintingDataModule, MaskFiles, ProceduralMasks, mask_ratio_bucket
@@ -149,12 +150,19 @@ def test_an_exact_fill_has_zero_edge_error_at_every_distance(photo_folder: Path)
 def test_poisson_blending_rescores_a_network_and_leaves_a_classical_fill_alone(
     tmp_path: Path, photo_folder: Path
 ) -> None:
-    generator = load_generator(trained_checkpoint(tmp_path))
+    checkpoint = str(trained_checkpoint(tmp_path))
     batches, files = loader(photo_folder)
     cpu = torch.device("cpu")
-    for inpaint, changes in ((lambda i, m: generator(i, m).image, True), (BASELINES["telea"], False)):
-        raw = evaluate(inpaint, batches, files, cpu)[0]
-        poisson = evaluate(blended(inpaint, "poisson"), batches, files, cpu)[0]
+    for baseline, path, changes in ((None, checkpoint, True), ("telea", None, False)):
+        raw, poisson = (
+            evaluate(
+                fill_function(OmegaConf.create({"blend": b, "baseline": baseline}), cpu, path),
+                batches,
+                files,
+                cpu,
+            )[0]
+            for b in ("none", "poisson")
+        )
         assert (raw != poisson) == changes  # a classical fill keeps the known pixels: nothing to blend
 
 

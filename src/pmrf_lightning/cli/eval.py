@@ -17,49 +17,78 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 from torch.utils.data import DataLoader
 
 from ..blending import BLENDS, poisson_blend_batch
-from ..config import CONFIG_DIR
+from ..config import CONFIG_DIR, ConfigError
 from ..data import DatasetLayoutError
 from ..eval.baselines import BASELINES, FillFunction
 from ..eval.compare import compare, comparison_markdown, read_scores
 from ..eval.evaluate import evaluate
 from ..eval.fid import inception_features
 from ..eval.tables import table1, table2
-from ..imaging import pick_device
+from ..imaging import InpaintingInputError, UnreadableImageError, pick_device
 from ..inference import Inpainter
+from ..lit.checkpoint import CheckpointError
+
+USER_ERRORS = (  # one line and exit 1; anything else is a bug and keeps its traceback
+    ConfigError,
+    CheckpointError,
+    InpaintingInputError,
+    DatasetLayoutError,
+    UnreadableImageError,
+    InstantiationException,
+    OmegaConfBaseException,
+)
+MODES = ("checkpoint", "baseline", "sweep", "compare")
 
 
-def fill_function(checkpoint: str | None, baseline: str | None, device: torch.device) -> FillFunction:
-    if (checkpoint is None) == (baseline is None):
-        raise ValueError("give exactly one of checkpoint=PATH, baseline=NAME or sweep=DIR")
-    if baseline is not None:
-        if baseline not in BASELINES:
-            raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
-        return BASELINES[baseline]
-    return Inpainter(checkpoint, device).fill
+def mode(cfg: DictConfig) -> str:
+    """Which of the four things to do: exactly one of ``MODES`` must be given."""
+    given = [name for name in MODES if cfg.get(name) is not None]
+    if len(given) != 1:
+        raise ConfigError(
+            "give exactly one of checkpoint=PATH, baseline=NAME, sweep=DIR or compare=[A,B]"
+            + (f"; got {', '.join(given)}" if given else "")
+        )
+    return given[0]
 
 
-def blended(inpaint: FillFunction, blend: str) -> FillFunction:
-    """``blend=poisson`` blends every output into its image (GLCIC's post-processing), else as is."""
-    if blend not in BLENDS:
-        raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
-    if blend == "none":
-        return inpaint
-    return lambda image, mask: poisson_blend_batch(image, mask, inpaint(image, mask))
+def fill_function(cfg: DictConfig, device: torch.device, checkpoint: str | None = None) -> FillFunction:
+    """What to score: a checkpoint (``Inpainter.fill``) or a baseline, blended as ``cfg.blend`` says."""
+    if cfg.blend not in BLENDS:
+        raise ConfigError(f"blend must be one of {', '.join(BLENDS)}, got {cfg.blend!r}")
+    if checkpoint is not None:
+        fill = Inpainter(checkpoint, device).fill
+    elif cfg.baseline not in BASELINES:
+        raise ConfigError(f"unknown baseline {cfg.baseline!r}; choose one of {', '.join(BASELINES)}")
+    else:
+        fill = BASELINES[cfg.baseline]
+    if cfg.blend == "none":
+        return fill
+    return lambda image, mask: poisson_blend_batch(image, mask, fill(image, mask))  # GLCIC's post-processing
 
 
-def prepare(cfg: DictConfig, device: torch.device) -> tuple[DataLoader, list[Path], torch.nn.Module | None]:
+@dataclass(frozen=True)
+class EvalData:
     """The loader, its files and the FID features: built once, shared by every run of a sweep."""
+
+    loader: DataLoader
+    files: list[Path]
+    features: torch.nn.Module | None
+
+
+def prepare(cfg: DictConfig, device: torch.device) -> EvalData:
     datamodule = instantiate(cfg.data)
     dataset = datamodule.make_dataset(cfg.split)
     files = dataset.files
@@ -67,15 +96,16 @@ def prepare(cfg: DictConfig, device: torch.device) -> tuple[DataLoader, list[Pat
         dataset = torch.utils.data.Subset(dataset, range(min(cfg.limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=datamodule.eval_batch_size, num_workers=datamodule.num_workers)
     features = None if cfg.fid is False or cfg.fid is None else inception_features(cfg.fid.weights).to(device)
-    return loader, files, features
+    return EvalData(loader, files, features)
 
 
-def score(cfg: DictConfig, inpaint: FillFunction, prepared: tuple, device: torch.device, out: Path) -> dict:
-    loader, files, features = prepared
+def score(cfg: DictConfig, inpaint: FillFunction, data: EvalData, device: torch.device, out: Path) -> dict:
     image_dir = out / "composites" if cfg.save_images else None
     if image_dir is not None:
         image_dir.mkdir(parents=True, exist_ok=True)
-    records, summary = evaluate(inpaint, loader, files, device, features, image_dir, total=len(loader))
+    records, summary = evaluate(
+        inpaint, data.loader, data.files, device, data.features, image_dir, total=len(data.loader)
+    )
     write_scores(out, records, summary)
     return summary
 
@@ -97,49 +127,58 @@ def sweep_runs(folder: Path) -> dict[str, Path]:
                 runs[run.name] = run / "checkpoints" / name
                 break
     if not runs:
-        raise ValueError(f"no run with checkpoints/best.ckpt or last.ckpt under {folder}")
+        raise ConfigError(f"no run with checkpoints/best.ckpt or last.ckpt under {folder}")
     return runs
 
 
 def compare_runs(runs: ListConfig | str) -> str:
     if not isinstance(runs, ListConfig) or len(runs) != 2:
-        raise ValueError(f"compare takes two pmrf-eval run folders, compare=[A,B]; got {runs}")
+        raise ConfigError(f"compare takes two pmrf-eval run folders, compare=[A,B]; got {runs}")
     a, b = (Path(run).expanduser() for run in runs)
     return comparison_markdown(compare(read_scores(a), read_scores(b)), str(a), str(b))
 
 
+def run_sweep(cfg: DictConfig, device: torch.device, out: Path) -> str:
+    """Table 1 of every run of a sweep (in its own folder) and Table 2 beside the paper's."""
+    runs = sweep_runs(Path(cfg.sweep).expanduser())
+    data = prepare(cfg, device)
+    averages = {}
+    for name, checkpoint in runs.items():
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        summary = score(cfg, fill_function(cfg, device, str(checkpoint)), data, device, folder)
+        blending = " + Poisson blending" if cfg.blend == "poisson" else ""
+        (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint}){blending}"))
+        averages[name] = summary["Ave"]
+    return table2(averages)
+
+
+def run_one(cfg: DictConfig, device: torch.device, out: Path) -> str:
+    """Table 1 of one checkpoint or baseline, with what it left out."""
+    fill = fill_function(cfg, device, cfg.checkpoint)
+    summary = score(cfg, fill, prepare(cfg, device), device, out)
+    what = (cfg.baseline or cfg.checkpoint) + (" + Poisson blending" if cfg.blend == "poisson" else "")
+    text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
+    if summary["outside"]["n"]:
+        outside = summary["outside"]["n"]
+        text += f"\n\n{outside} image(s) with no hole or more than 60 % hole are not in the table."
+    if summary["skipped"]["n"]:
+        names = ", ".join(Path(name).name for name in summary["skipped"]["files"])
+        text += f"\n\n{summary['skipped']['n']} unreadable image(s) not scored: {names}."
+    return text
+
+
 def run(cfg: DictConfig, out: Path) -> str:
+    """Do what ``cfg`` asks (``mode``) and write its Markdown into ``out``; returns that Markdown."""
     if cfg.limit is not None and (not isinstance(cfg.limit, int) or cfg.limit < 1):
-        raise ValueError(f"limit must be a positive number of images (or null for all), got {cfg.limit}")
-    if cfg.compare is not None:
+        raise ConfigError(f"limit must be a positive number of images (or null for all), got {cfg.limit}")
+    what = mode(cfg)
+    if what == "compare":
         text = compare_runs(cfg.compare)
         (out / "compare.md").write_text(text + "\n")
         return text
     device = pick_device(cfg.device)
-    blending = " + Poisson blending" if cfg.blend == "poisson" else ""
-    if cfg.sweep is not None:
-        runs = sweep_runs(Path(cfg.sweep).expanduser())
-        prepared = prepare(cfg, device)
-        averages = {}
-        for name, checkpoint in runs.items():
-            folder = out / name
-            folder.mkdir(parents=True, exist_ok=True)
-            inpaint = blended(fill_function(str(checkpoint), None, device), cfg.blend)
-            summary = score(cfg, inpaint, prepared, device, folder)
-            (folder / "table.md").write_text(table1(summary, f"{name} ({checkpoint}){blending}"))
-            averages[name] = summary["Ave"]
-        text = table2(averages)
-    else:
-        inpaint = blended(fill_function(cfg.checkpoint, cfg.baseline, device), cfg.blend)
-        what = (cfg.baseline or cfg.checkpoint) + blending
-        summary = score(cfg, inpaint, prepare(cfg, device), device, out)
-        text = table1(summary, f"{what} on {cfg.data.dataset} {cfg.split}")
-        if summary["outside"]["n"]:
-            outside = summary["outside"]["n"]
-            text += f"\n\n{outside} image(s) with no hole or more than 60 % hole are not in the table."
-        if summary["skipped"]["n"]:
-            names = ", ".join(Path(name).name for name in summary["skipped"]["files"])
-            text += f"\n\n{summary['skipped']['n']} unreadable image(s) not scored: {names}."
+    text = run_sweep(cfg, device, out) if what == "sweep" else run_one(cfg, device, out)
     (out / "table.md").write_text(text + "\n")
     return text
 
@@ -149,7 +188,7 @@ def main(cfg: DictConfig) -> None:
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
         text = run(cfg, out)
-    except (ValueError, FileNotFoundError, DatasetLayoutError, OmegaConfBaseException) as error:
+    except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
     print(text)

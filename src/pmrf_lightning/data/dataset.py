@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms.v2 import functional as TF
 
 from ..imaging import UnreadableImageError, load_rgb
+from .layouts import DatasetLayoutError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class InpaintingDataset(Dataset):
         colour_augment: bool = False,
     ) -> None:
         if not files:
-            raise ValueError("no image files to serve")
+            raise DatasetLayoutError("no image files to serve")
         self.files = list(files)
         self.masks = masks
         self.image_size = image_size

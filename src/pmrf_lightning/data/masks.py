@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from torch import Tensor
 
 from ..imaging import Hole, read_hole
+from .layouts import DatasetLayoutError
 
 NUM_BUCKETS = 6
 NO_HOLE = -1
@@ -164,10 +165,10 @@ def list_mask_files(root: str | Path) -> list[Path]:
     """Every mask image under ``root``, sorted, or a one-line error if there is none."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"mask folder {root} does not exist")
+        raise DatasetLayoutError(f"mask folder {root} does not exist")
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in MASK_SUFFIXES)
     if not files:
-        raise FileNotFoundError(f"no mask images ({', '.join(MASK_SUFFIXES)}) under {root}")
+        raise DatasetLayoutError(f"no mask images ({', '.join(MASK_SUFFIXES)}) under {root}")
     return files
 
 

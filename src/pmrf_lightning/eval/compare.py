@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import ConfigError
 from ..data.masks import BUCKET_LABELS
 from .tables import METRICS
 
@@ -25,7 +26,7 @@ def read_scores(run: Path) -> list[dict]:
     """Per-image records of a finished ``pmrf-eval`` run folder (its ``scores.json``)."""
     path = run / "scores.json"
     if not path.is_file():
-        raise ValueError(f"{run} has no scores.json: give the folder of a finished pmrf-eval run")
+        raise ConfigError(f"{run} has no scores.json: give the folder of a finished pmrf-eval run")
     return json.loads(path.read_text())["images"]
 
 
@@ -33,12 +34,12 @@ def paired(a: list[dict], b: list[dict]) -> dict[int, list[tuple[dict, dict]]]:
     """Bucket -> (A's record, B's record) of each image, checking both runs scored the same thing."""
     by_index = {r["index"]: r for r in b}
     if sorted(by_index) != sorted(r["index"] for r in a):
-        raise ValueError(f"the runs scored different images ({len(a)} vs {len(b)})")
+        raise ConfigError(f"the runs scored different images ({len(a)} vs {len(b)})")
     buckets: dict[int, list[tuple[dict, dict]]] = {}
     for record in a:
         other = by_index[record["index"]]
         if (record["file"], record["bucket"]) != (other["file"], other["bucket"]):
-            raise ValueError(f"image {record['index']} differs between the runs (file or mask bucket)")
+            raise ConfigError(f"image {record['index']} differs between the runs (file or mask bucket)")
         buckets.setdefault(record["bucket"], []).append((record, other))
     return buckets
 

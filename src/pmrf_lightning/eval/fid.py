@@ -15,6 +15,8 @@ import torch
 from torch import Tensor, nn
 from torchmetrics.image.fid import FrechetInceptionDistance, NoTrainInceptionV3
 
+from ..config import ConfigError
+
 DEFAULT_WEIGHTS = Path("~/.cache/pmrf-lightning/weights-inception-2015-12-05-6726825d.pth")
 WEIGHTS_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth"
 
@@ -38,7 +40,7 @@ def inception_features(weights: str | Path | None = None) -> InceptionFeatures:
     """The feature extractor, or a one-line ``FileNotFoundError`` saying where to get the weights."""
     path = Path(weights or DEFAULT_WEIGHTS).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(
+        raise ConfigError(
             f"FID needs the Inception weights at {path}: download {WEIGHTS_URL} there "
             "(or pass fid.weights=/path/to/file), or skip FID with fid=false"
         )

@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch.callbacks import RichProgressBar, TQDMProgressBar
 from torchvision.utils import make_grid, save_image
 
+from ..config import ConfigError
 from ..eval.metrics import composite, quantize
 
 
@@ -22,7 +23,7 @@ class SampleGrid(L.Callback):
 
     def __init__(self, images: int = 4) -> None:
         if images < 1:
-            raise ValueError(f"callbacks.sample_grid.images must be positive, got {images}")
+            raise ConfigError(f"callbacks.sample_grid.images must be positive, got {images}")
         self.images = images
 
     def on_validation_batch_end(

@@ -12,6 +12,10 @@ from torch import Tensor, nn
 from ..models import PRFNGenerator
 
 
+class CheckpointError(ValueError):
+    """A file that is not a usable pmrf-train checkpoint, with a one-line reason."""
+
+
 def read_checkpoint(
     path: str | Path, map_location: str | torch.device = "cpu"
 ) -> tuple[dict, dict[str, dict[str, Tensor]]]:
@@ -20,11 +24,11 @@ def read_checkpoint(
     prefix (``{"net_g": {...}, "net_d": {...}}``; a slimmed, shipped checkpoint has no ``net_d``).
 
     Loaded with ``weights_only=True``. A missing file or a file that is not a pmrf-train
-    checkpoint raises a one-line ``ValueError``.
+    checkpoint raises a one-line ``CheckpointError``.
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise ValueError(f"checkpoint {path} does not exist")
+        raise CheckpointError(f"checkpoint {path} does not exist")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
         hyper_parameters = dict(checkpoint["hyper_parameters"])
@@ -34,7 +38,7 @@ def read_checkpoint(
             net, _, name = key.partition(".")
             states.setdefault(net, {})[name] = value
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as error:
-        raise ValueError(f"{path} is not a pmrf-train checkpoint ({type(error).__name__})") from None
+        raise CheckpointError(f"{path} is not a pmrf-train checkpoint ({type(error).__name__})") from None
     return hyper_parameters, states
 
 
@@ -42,7 +46,7 @@ def _load(net: nn.Module, state: dict[str, Tensor], message: str) -> None:
     try:
         net.load_state_dict(state)
     except RuntimeError:
-        raise ValueError(message) from None
+        raise CheckpointError(message) from None
 
 
 def build_generator(arguments: dict, state: dict[str, Tensor], path: str | Path) -> PRFNGenerator:
@@ -51,17 +55,21 @@ def build_generator(arguments: dict, state: dict[str, Tensor], path: str | Path)
     sizes allocate nothing), or the weights are not finite."""
     unknown = set(arguments) - set(inspect.signature(PRFNGenerator).parameters)
     if unknown:
-        raise ValueError(f"{path} records generator arguments this version does not know: {sorted(unknown)}")
+        raise CheckpointError(
+            f"{path} records generator arguments this version does not know: {sorted(unknown)}"
+        )
     try:
         with torch.device("meta"):
             shapes = {k: v.shape for k, v in PRFNGenerator(**arguments).state_dict().items()}
     except (TypeError, ValueError, RuntimeError) as error:
-        raise ValueError(f"{path} records generator arguments that build no generator ({error})") from None
+        raise CheckpointError(
+            f"{path} records generator arguments that build no generator ({error})"
+        ) from None
     if shapes != {k: v.shape for k, v in state.items()}:
-        raise ValueError(f"the weights in {path} do not fit the generator it records ({arguments})")
+        raise CheckpointError(f"the weights in {path} do not fit the generator it records ({arguments})")
     broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if broken:
-        raise ValueError(f"{path} has NaN or infinite weights ({len(broken)} tensors, e.g. {broken[0]})")
+        raise CheckpointError(f"{path} has NaN or infinite weights ({len(broken)} tensors, e.g. {broken[0]})")
     generator = PRFNGenerator(**arguments)
     _load(generator, state, f"the weights in {path} do not fit the generator it records ({arguments})")
     return generator
@@ -73,7 +81,7 @@ def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -
     feature map follows the weights' layout; at 512² on a 2-core CPU 1.1× for the shipped model and
     1.25× at the paper width, ``benchmarks/bench_model.py --formats contiguous channels_last``).
 
-    Anything ``read_checkpoint`` or ``build_generator`` refuses raises a one-line ``ValueError``.
+    Anything ``read_checkpoint`` or ``build_generator`` refuses raises a one-line ``CheckpointError``.
     """
     hyper_parameters, states = read_checkpoint(path, map_location)
     generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
@@ -86,13 +94,15 @@ def initialise_from(module: nn.Module, path: str | Path) -> list[str]:
     The generator is required and must have the architecture the module was built with; the
     discriminator is copied too when the checkpoint has one (a shipped, slimmed one does not).
     Optimiser states and the step count are not copied: training starts at step 0. Returns the
-    names of the networks copied. Mismatches raise a one-line ``ValueError``.
+    names of the networks copied. Mismatches raise a one-line ``CheckpointError``.
     """
     hyper_parameters, states = read_checkpoint(path)
     arguments = hyper_parameters["generator"]
     built = dict(module.hparams["generator"])
     if arguments != built:
-        raise ValueError(f"init_weights {path} holds a generator {arguments}, but this run builds {built}")
+        raise CheckpointError(
+            f"init_weights {path} holds a generator {arguments}, but this run builds {built}"
+        )
     _load(module.net_g, states.get("net_g", {}), f"the weights in {path} do not fit the generator it records")
     if "net_d" not in states:
         return ["generator"]

@@ -15,8 +15,10 @@ import torch
 from torch import Tensor
 
 from .. import losses
+from ..config import ConfigError
 from ..eval.metrics import MeanImageScores, composite, quantize
 from ..models import Discriminator, PRFNGenerator
+from .checkpoint import CheckpointError
 
 
 class NonFiniteLossError(RuntimeError):
@@ -52,9 +54,9 @@ class PRFNModule(L.LightningModule):
     ) -> None:
         super().__init__()
         if not 0.0 <= lr_decay_fraction <= 1.0:
-            raise ValueError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
+            raise ConfigError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
         if hole_weight <= 0:
-            raise ValueError(f"hole_weight must be positive, got {hole_weight}")
+            raise ConfigError(f"hole_weight must be positive, got {hole_weight}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.net_g = PRFNGenerator(**generator)
@@ -104,7 +106,7 @@ class PRFNModule(L.LightningModule):
 
     def on_train_start(self) -> None:
         if self.hparams.lr_decay_fraction > 0 and self.trainer.max_steps <= 0:
-            raise ValueError("lr_decay_fraction needs trainer.max_steps (the decay ends there)")
+            raise ConfigError("lr_decay_fraction needs trainer.max_steps (the decay ends there)")
 
     def decay_learning_rate(self, optimizers: tuple) -> None:
         """Set both optimisers to the configured lr, scaled down linearly to 0 over the last
@@ -175,7 +177,7 @@ class PRFNModule(L.LightningModule):
         for key in ("generator", "discriminator"):
             before, now = dict(saved.get(key, {})), dict(self.hparams[key])
             if key in saved and before != now:
-                raise ValueError(f"checkpoint was trained with {key} {before}, this run builds {now}")
+                raise CheckpointError(f"checkpoint was trained with {key} {before}, this run builds {now}")
         # the configured lr and betas win over the saved ones, so a resumed run may change them
         for state in checkpoint.get("optimizer_states", []):
             for group in state["param_groups"]:
