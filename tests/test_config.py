@@ -4,8 +4,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from pmrf_lightning.config import CONFIG_DIR, ablation_arguments, ablation_names, compose_config
+from pmrf_lightning.config import CONFIG_DIR, ConfigError, ablation_arguments, ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
+from pmrf_lightning.train import check_group_choices
 
 
 @pytest.mark.parametrize("name", ablation_names())
@@ -57,3 +58,14 @@ def test_the_three_paper_experiments_differ_only_in_their_dataset() -> None:
     assert composed["celeba"]["trainer"]["precision"] == "bf16-mixed"
     assert composed["celeba"]["data"]["image_size"] == 256 and composed["celeba"]["data"]["batch_size"] == 4
     assert composed["celeba"] == composed["paris"] == composed["places2"]
+
+
+def test_every_dataset_config_starts_from_the_base_and_the_base_is_no_choice() -> None:
+    base = OmegaConf.load(CONFIG_DIR / "data" / "_base.yaml")
+    for path in sorted((CONFIG_DIR / "data").glob("[!_]*.yaml")):
+        data = compose_config("train", [f"data={path.stem}"]).data
+        assert "_base" in OmegaConf.load(path).defaults, path.name
+        assert data._target_ == base._target_ and data.train_masks._target_.endswith("ProceduralMasks")
+    assert compose_config("train", ["data=photos"]).data.eval_masks._target_.endswith("MaskFiles")
+    with pytest.raises(ConfigError, match="unknown data '_base'"):
+        check_group_choices(["data=_base"])

@@ -184,7 +184,7 @@ def check_group_choices(arguments: list[str]) -> None:
         folder = CONFIG_DIR / group
         if not options or "." in group or not folder.is_dir():
             continue
-        known = sorted(path.stem for path in folder.glob("*.yaml"))
+        known = sorted(path.stem for path in folder.glob("*.yaml") if not path.stem.startswith("_"))
         for option in options.split(","):
             if option not in known:
                 raise ConfigError(f"unknown {group} {option!r}; choose one of {', '.join(known)}")
