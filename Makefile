@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: venv train test test-fast lint bench sample-data data-photos clean
+.PHONY: venv train test test-fast lint bench sample-data data-photos data-photos-large clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ sample-data: $(STAMP) ## rebuild the embedded photo set from Debian packages (ap
 data-photos: $(STAMP) ## the bigger training set for experiment=photos_small (data/photos/, ~50 MiB)
 	$(PYTHON) tools/build_sample_set.py --set photos
 	test -d data/photos/masks/val128 || $(VENV)/bin/pmrf-masks --out data/photos/masks/val128 --size 128 --per-bucket 20 --seed 0
+
+data-photos-large: $(STAMP) ## 175 photographs of 17 Debian packages (data/photos_large/, ~210 MiB, ~2 minutes)
+	$(PYTHON) tools/build_sample_set.py --set photos_large
+	test -d data/photos_large/masks/val128 || $(VENV)/bin/pmrf-masks --out data/photos_large/masks/val128 --size 128 --per-bucket 20 --seed 0
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache
