@@ -13,7 +13,7 @@ import pmrf_lightning
 from pmrf_lightning import inference
 from pmrf_lightning.blending import blend_holes, poisson_blend
 from pmrf_lightning.cli.inpaint import main as inpaint_main
-from pmrf_lightning.imaging import read_hole
+from pmrf_lightning.imaging import read_hole, read_rgb
 from pmrf_lightning.inference import BLENDS, STRATEGIES, Inpainter, InpaintingInputError, inpaint
 from pmrf_lightning.models import PRFNGenerator
 
@@ -311,3 +311,18 @@ def test_crop_gives_the_blending_the_networks_fill_in_and_around_the_hole(model:
     assert region == (slice(0, 64), slice(0, 64))
     near = inference.grow_hole(hole, 1)
     assert np.array_equal(fill[near], network[near]) and np.array_equal(fill[~near], image[~near])
+
+
+def test_an_exif_rotated_photo_is_read_upright_and_matches_its_mask(
+    tmp_path: Path, model: PRFNGenerator
+) -> None:
+    upright = photo(60, 40)  # 40 wide, 60 tall, as a viewer shows it
+    stored = Image.fromarray(np.rot90(upright, k=1).copy())  # what a phone stores: 60 wide, 40 tall ...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ... with "rotate 90° clockwise to view"
+    stored.save(tmp_path / "phone.png", exif=exif)
+    assert np.array_equal(read_rgb(tmp_path / "phone.png"), upright)
+    mask = np.zeros((60, 40), np.uint8)
+    mask[10:20, 5:15] = 255
+    result = np.asarray(inpaint(tmp_path / "phone.png", mask, model, device="cpu"))
+    assert result.shape == (60, 40, 3) and np.array_equal(result[mask == 0], upright[mask == 0])

@@ -8,7 +8,9 @@ Training data, ``pmrf-inpaint``, ``inpaint()``, the app and ``pmrf-eval`` all ca
   mask, alpha ignored) is scaled by its mode's range (8-bit 255, 16-bit 65535, float 1) and
   thresholded at 50 %; ``hole="white"`` (the default, as IOPaint and the NVIDIA irregular masks)
   makes the bright half the hole, ``"black"`` the dark half.
-* **Files** larger than ``MAX_PIXELS`` are refused before they are decoded (decompression bombs).
+* **Files** larger than ``MAX_PIXELS`` are refused before they are decoded (decompression bombs);
+  an EXIF orientation is applied, so a photo is read the way viewers show it (and its mask is
+  drawn on).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -54,7 +56,8 @@ def open_image(path: str | Path, what: str = "image") -> Image.Image:
             image = Image.open(path)
         with image:  # leaving closes the file; the decoded pixels stay
             image.load()
-        return image
+            upright = ImageOps.exif_transpose(image)  # as viewers show it (a phone's rotated JPEG)
+        return upright
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UnreadableImageError(
             f"{what} {path} is larger than the {MAX_PIXELS / 1e6:.0f} MP limit against decompression bombs"
