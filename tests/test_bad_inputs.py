@@ -3,6 +3,7 @@ traceback, never a half-written or overwritten file; or a result with a one-line
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,13 +38,18 @@ def hole_mask(height: int = HEIGHT, width: int = WIDTH) -> np.ndarray:
 
 
 def write_checkpoint(
-    path: Path, generator: PRFNGenerator, arguments: dict | None = None, poison: bool = False
+    path: Path,
+    generator: PRFNGenerator,
+    arguments: dict | None = None,
+    poison: bool = False,
+    image_size: int | None = None,
 ) -> Path:
     state = {f"net_g.{k}": v.clone() for k, v in generator.state_dict().items()}
     if poison:
         first = next(k for k, v in state.items() if v.is_floating_point())
         state[first].view(-1)[0] = float("nan")
-    torch.save({"hyper_parameters": {"generator": arguments or dict(TINY)}, "state_dict": state}, path)
+    hyper_parameters = {"generator": arguments or dict(TINY), "image_size": image_size}
+    torch.save({"hyper_parameters": hyper_parameters, "state_dict": state}, path)
     return path
 
 
@@ -91,8 +97,14 @@ def truncated(w: Path, g: PRFNGenerator) -> None:
     (w / "cut.jpg").write_bytes(data[: len(data) // 3])
 
 
-def checkpoint(arguments: dict | None = None, poison: bool = False) -> Callable[[Path, PRFNGenerator], None]:
-    return lambda w, g: write_checkpoint(w / "bad.ckpt", g, arguments, poison)
+def checkpoint(
+    arguments: dict | None = None, poison: bool = False, image_size: int | None = None
+) -> Callable[[Path, PRFNGenerator], None]:
+    return lambda w, g: write_checkpoint(w / "bad.ckpt", g, arguments, poison, image_size)
+
+
+def raw_checkpoint(content: object) -> Callable[[Path, PRFNGenerator], None]:
+    return lambda w, g: torch.save(content, w / "bad.ckpt")
 
 
 def saved(name: str, array: np.ndarray) -> Callable[[Path, PRFNGenerator], None]:
@@ -147,10 +159,65 @@ CLI_CASES = {
         r"mask is 48×32 but image is 48×40",
     ),
     "image too small": (
-        saved("s.png", photo(4, 4)),
-        lambda w: single(image="s.png", mask="s.png")(w),
+        lambda w, g: (saved("s.png", photo(4, 4))(w, g), saved("sm.png", hole_mask(4, 4))(w, g)),
+        single(image="s.png", mask="sm.png"),
         1,
         r"both sides need 8\+",
+    ),
+    "image is the mask": (
+        nothing,
+        single(mask="photo.png"),
+        1,
+        r"both .*photo.png: the photo would be its own mask",
+    ),
+    "images are the masks": (
+        nothing,
+        folder(masks="images"),
+        1,
+        r"are both .*images: every photo would be its own mask",
+    ),
+    "a format that is not faithful": (
+        nothing,
+        single(out="r.gif"),
+        1,
+        r"^error: cannot write r.gif: use .png",
+    ),
+    "a format Pillow cannot write RGB in": (nothing, single(out="r.blp"), 1, r"^error: cannot write r.blp"),
+    "out of folder mode is a file": (
+        nothing,
+        folder(out="photo.png"),
+        1,
+        r"--out .*photo.png is a file, not a folder",
+    ),
+    "out below a file": (
+        nothing,
+        single(out="photo.png/r.png"),
+        1,
+        r"^error: --out .*photo.png is a file, not a folder",
+    ),
+    "outputs that differ only in case": (
+        saved("images/A.png", photo()),
+        folder(),
+        1,
+        r"^error: A.png, a.png would write one output name",
+    ),
+    "a hole dilated away": (
+        nothing,
+        lambda w: [*single()(w), "--dilate=-100"],
+        0,
+        r"^note: .*dilate=-100 shrank the hole away",
+    ),
+    "a huge dilation": (
+        nothing,
+        lambda w: [*single()(w), "--dilate=1000000"],
+        0,
+        r"^note: .*covers the whole image",
+    ),
+    "a LAB mask": (
+        lambda w, g: Image.new("LAB", (WIDTH, HEIGHT)).save(w / "lab.tif"),
+        single(mask="lab.tif"),
+        1,
+        r"^error: photo.png: cannot read a LAB mask",
     ),
     "unknown extension": (nothing, single(out="r.xyz"), 1, r"^error: cannot write r.xyz"),
     "no extension": (nothing, single(out="result"), 1, r"^error: cannot write result"),
@@ -179,6 +246,36 @@ CLI_CASES = {
     ),
     "wrong type": (checkpoint({**TINY, "width": "wide"}), single(ckpt="bad.ckpt"), 1, r"build no generator"),
     "NaN weights": (checkpoint(poison=True), single(ckpt="bad.ckpt"), 1, r"NaN or infinite weights"),
+    "a number among the weights": (
+        raw_checkpoint({"hyper_parameters": {"generator": TINY}, "state_dict": {"net_g.x": 3}}),
+        single(ckpt="bad.ckpt"),
+        1,
+        r"state_dict is not a set of tensors",
+    ),
+    "weights as a list": (
+        raw_checkpoint({"hyper_parameters": {"generator": TINY}, "state_dict": [1, 2]}),
+        single(ckpt="bad.ckpt"),
+        1,
+        r"state_dict is not a set of tensors",
+    ),
+    "generator arguments as text": (
+        raw_checkpoint({"hyper_parameters": {"generator": "wide"}, "state_dict": {}}),
+        single(ckpt="bad.ckpt"),
+        1,
+        r"no generator arguments",
+    ),
+    "image size 0": (
+        checkpoint(image_size=0),
+        single(ckpt="bad.ckpt"),
+        1,
+        r"records image_size 0; it must be an integer of at least 8",
+    ),
+    "checkpoint is a folder": (
+        nothing,
+        single(ckpt="images"),
+        1,
+        r"^error: checkpoint .*images is not a file",
+    ),
     "weights of another size": (checkpoint({**TINY, "width": 8}), single(ckpt="bad.ckpt"), 1, r"do not fit"),
     "mask without hole": (
         saved("m.png", np.zeros((HEIGHT, WIDTH), np.uint8)),
@@ -234,7 +331,11 @@ CLI_CASES = {
     ),
     "a bomb among images": (third_image(bomb), folder(), 1, r"^error: c.png: .*89 MP limit"),
     "a partial file left": (
-        lambda w, g: ((w / "out").mkdir(), (w / "out" / f".a.png.1234{PARTIAL}").write_bytes(b"x")),
+        lambda w, g: (
+            (w / "out").mkdir(),
+            (w / "out" / f".a.png.1234{PARTIAL}").write_bytes(b"x"),
+            os.utime(w / "out" / f".a.png.1234{PARTIAL}", (0, 0)),
+        ),
         folder(),
         0,
         r"^note: removed 1 partial files",
@@ -327,6 +428,8 @@ API_CASES = {
     "unknown hole colour": ({"hole": "red"}, "hole must be 'white' or 'black'"),
     "fractional dilate": ({"dilate": 1.5}, "dilate must be an integer"),
     "negative crop margin": ({"crop_margin": -1}, "crop_margin must be a number in [0, 10]"),
+    "boolean crop margin": ({"crop_margin": True}, "crop_margin must be a number in [0, 10]"),
+    "empty float image": ({"image": np.zeros((0, 0, 3), np.float32)}, "image is empty"),
     "unknown device": ({"device": "tpu"}, "device must be one of auto, cpu, cuda, mps"),
     "missing image path": ({"image": "/nonexistent/photo.png"}, "cannot read image /nonexistent/photo.png"),
 }

@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 from pmrf_lightning.config import ConfigError, ablation_names, compose_config
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
-from pmrf_lightning.train import build_callbacks, check_setup, cli, last_checkpoint, train
+from pmrf_lightning.train import build_callbacks, check_setup, cli, is_user_error, last_checkpoint, train
 
 TINY = [
     "logger=csv",
@@ -289,3 +289,17 @@ def test_only_user_errors_become_one_line(
         assert err == "error: ConfigError: a setting\n"
     else:  # a bug keeps its traceback
         assert "Traceback" in err and "ValueError: a bug deep inside" in err
+
+
+def test_fast_dev_run_and_callbacks_none_write_no_checkpoint(tmp_path: Path) -> None:
+    train(compose_config("train", [*TINY, "trainer.fast_dev_run=1"]), tmp_path / "fdr")
+    steps = [*TINY, "trainer.max_steps=1", "trainer.limit_val_batches=1", "callbacks=none"]
+    train(compose_config("train", steps), tmp_path / "none")
+    assert not list(tmp_path.rglob("*.ckpt"))
+
+
+def test_a_constructor_refusing_a_value_is_a_user_error_and_its_bugs_are_not() -> None:
+    assert is_user_error(ValueError("image_size must be a positive multiple of 8"))
+    assert is_user_error(TypeError("__init__() got an unexpected keyword argument 'widht'"))
+    assert not is_user_error(TypeError("not all arguments converted during string formatting"))
+    assert not is_user_error(AttributeError("'NoneType' object has no attribute 'shape'"))

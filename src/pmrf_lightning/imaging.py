@@ -110,6 +110,8 @@ def _reject_other_types(value: object, what: str) -> None:
 
 def _unit_floats(array: np.ndarray, what: str) -> np.ndarray:
     """A float array checked to lie in [0, 1] (the convention of float images and masks)."""
+    if array.size == 0:
+        raise InpaintingInputError(f"{what} is empty ({array.shape})")
     if not np.isfinite(array).all():
         raise InpaintingInputError(f"{what} has NaN or infinite values")
     low, high = float(array.min()), float(array.max())
@@ -156,7 +158,10 @@ def _is_white(mask: Image.Image | np.ndarray) -> np.ndarray:
             return np.asarray(mask) >= 32768
         if mask.mode == "F":
             return _unit_floats(np.asarray(mask), "mask") >= 0.5
-        return np.asarray(mask.convert("L")) >= 128
+        try:
+            return np.asarray(mask.convert("L")) >= 128
+        except ValueError as error:  # modes Pillow cannot turn grey (LAB)
+            raise InpaintingInputError(f"cannot read a {mask.mode} mask: {error}") from None
     array = mask
     if array.ndim == 3:
         if array.shape[2] not in (1, 3, 4):

@@ -49,7 +49,7 @@ from .imaging import (
     to_tensor,
     to_uint8,
 )
-from .lit.checkpoint import build_generator, read_checkpoint
+from .lit.checkpoint import CheckpointError, build_generator, read_checkpoint
 from .models import PRFNGenerator
 
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
@@ -79,17 +79,23 @@ def _positive_int(value: object, name: str, low: int) -> int:
 
 def grow_hole(hole: np.ndarray, pixels: int) -> np.ndarray:
     """The hole grown by ``pixels`` (a disk), or shrunk for a negative value."""
-    if pixels == 0:
+    if pixels == 0 or not hole.any() or hole.all():
         return hole
-    radius = abs(pixels)
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    operation = cv2.dilate if pixels > 0 else cv2.erode
-    return operation(hole.view(np.uint8), disk).view(bool)
+    radius = min(abs(pixels), sum(hole.shape))  # farther than the photo changes nothing
+    outside = ~hole if pixels > 0 else hole  # grow: pixels near the hole; shrink: near the known
+    distance = cv2.distanceTransform(outside.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    near = distance <= radius
+    return (hole | near) if pixels > 0 else (hole & ~near)
 
 
-def _window_starts(start: int, extent: int, length: int, limit: int) -> list[int]:
-    """Starts of windows of ``length`` covering [start, start + extent) inside [0, limit): one
-    centred window when the extent fits, else windows from one end to the other, overlapping by half."""
+def _window_starts(start: int, extent: int, length: int, limit: int, size: int) -> list[int]:
+    """Starts of windows of ``length`` covering [start, start + extent) inside [0, limit). A hole of
+    at most half a training-size window gets the window of a grid with a step of ``size // 2`` that
+    holds it (so dust shares windows: at most about 4 · area / size² runs); a bigger hole that fits
+    gets a centred window; a longer one windows from one end to the other, overlapping by half."""
+    half = size // 2
+    if length == size and 0 < extent <= half:
+        return [int(np.clip(((start + extent) // half - 1) * half, 0, limit - length))]
     if extent <= length:
         return [int(np.clip(start + extent // 2 - length // 2, 0, limit - length))]
     count = math.ceil((extent - length) / (length // 2)) + 1
@@ -112,15 +118,15 @@ def crop_windows(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, 
     windows = []
     for left, top, box_w, box_h, _ in stats[1:count]:
         top, left = top + rows.start, left + cols.start
-        sides = [min(max(math.ceil(extent * (1 + 2 * margin)), size), limit)
+        sides = [min(max(math.ceil(extent * (1 + 2 * margin)) + 2, size), limit)  # + 2: the ring
                  for extent, limit in ((box_h, height), (box_w, width))]  # fmt: skip
         scale = max(1.0, min(sides) / size)
         longest = int(MAX_WINDOW_RATIO * size * scale)
         side_h, side_w = (min(side, longest) for side in sides)
-        for y in _window_starts(top, box_h, side_h, height):
-            for x in _window_starts(left, box_w, side_w, width):
+        for y in _window_starts(top, box_h, side_h, height, size):
+            for x in _window_starts(left, box_w, side_w, width, size):
                 windows.append((y, x, side_h, side_w, scale))
-    return windows
+    return list(dict.fromkeys(windows))  # small holes on one grid cell share its window
 
 
 def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -175,7 +181,7 @@ class Inpainter:
         try:
             hyper_parameters, states = read_checkpoint(path)
             generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
-        except ValueError as error:
+        except CheckpointError as error:
             raise InpaintingInputError(str(error)) from None
         return generator.to(memory_format=torch.channels_last), hyper_parameters.get("image_size")
 
@@ -188,12 +194,13 @@ class Inpainter:
     # ------------------------------------------------------------------ one photo
 
     def _run(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        """Reflect-pad to multiples of 8 (the padding counts as known), run, crop back: uint8 (H, W, 3)."""
+        """Reflect-pad to multiples of 8 (the hole is padded alike: a mirrored object stays hole), run,
+        crop back: uint8 (H, W, 3)."""
         height, width = hole.shape
         pad_h, pad_w = -height % MULTIPLE, -width % MULTIPLE
         mode = "reflect" if height > pad_h and width > pad_w else "edge"
         padded = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
-        padded_hole = np.pad(hole, ((0, pad_h), (0, pad_w)), constant_values=False)
+        padded_hole = np.pad(hole, ((0, pad_h), (0, pad_w)), mode=mode)
         try:
             output = self.fill(to_tensor(padded), known_mask(padded_hole))
         except torch.OutOfMemoryError:
@@ -275,7 +282,9 @@ class Inpainter:
         if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)):
             raise InpaintingInputError(f"dilate must be an integer number of pixels, got {dilate!r}")
         resize_limit = _positive_int(resize_limit, "resize_limit", MULTIPLE)
-        if not (isinstance(crop_margin, (int, float)) and 0 <= crop_margin <= 10):
+        if isinstance(crop_margin, bool) or not (
+            isinstance(crop_margin, (int, float, np.number)) and 0 <= crop_margin <= 10
+        ):
             raise InpaintingInputError(f"crop_margin must be a number in [0, 10], got {crop_margin!r}")
         rgb, holes = read_rgb(image), read_hole(mask, hole)
         if holes.shape != rgb.shape[:2]:
@@ -285,10 +294,16 @@ class Inpainter:
         height, width = holes.shape
         if min(height, width) < MULTIPLE:
             raise InpaintingInputError(f"image is {width}×{height}; both sides need {MULTIPLE}+ pixels")
+        had_hole = bool(holes.any())
         holes = grow_hole(holes, int(dilate))
         fraction = float(holes.mean())
         if fraction == 0:
-            return Result(Image.fromarray(rgb), NO_HOLE, None, 0.0)
+            note = (
+                NO_HOLE
+                if not had_hole
+                else f"dilate={dilate} shrank the hole away; the image is returned unchanged"
+            )
+            return Result(Image.fromarray(rgb), note, None, 0.0)
         note = ALL_HOLE if fraction == 1 else None
         region = (slice(None), slice(None))  # where ``fill`` lies: the photo, or crop's windows
         if strategy == "original":

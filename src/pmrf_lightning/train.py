@@ -53,6 +53,14 @@ USER_ERRORS = (  # one line and exit 1; anything else is a bug and keeps its tra
 )
 
 
+def is_user_error(error: BaseException | None) -> bool:
+    """A constructor's refusal of a configured value: its own ``ValueError`` or a keyword it does
+    not take (a misspelt config key); anything else raised inside a constructor is a bug."""
+    if isinstance(error, TypeError):
+        return "unexpected keyword argument" in str(error) or "required positional argument" in str(error)
+    return isinstance(error, (ValueError, MisconfigurationException))
+
+
 def top_level_keys() -> set[str]:
     """The keys a training config may have: ``conf/train.yaml``'s own and its config groups'."""
     base = OmegaConf.load(CONFIG_DIR / "train.yaml")
@@ -135,10 +143,16 @@ def build_trainer(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     callbacks = build_callbacks(cfg, run_dir)
     if not cfg.trainer.get("enable_progress_bar", True):
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    if cfg.trainer.get("fast_dev_run"):  # saves nothing (ModelCheckpoint would still write last.ckpt)
+        callbacks = [c for c in callbacks if not isinstance(c, ModelCheckpoint)]
     named = cfg.logger._target_.endswith("WandbLogger") and "name" not in cfg.logger
     extra = {"name": f"{run_dir.parent.name}/{run_dir.name}"} if named else {}
     logger = instantiate(cfg.logger, save_dir=str(run_dir), **extra)
-    return instantiate(cfg.trainer, default_root_dir=str(run_dir), logger=logger, callbacks=callbacks)
+    checkpointing = any(isinstance(c, ModelCheckpoint) for c in callbacks)  # none: not Lightning's either
+    return instantiate(
+        cfg.trainer, default_root_dir=str(run_dir), logger=logger, callbacks=callbacks,
+        enable_checkpointing=checkpointing,
+    )  # fmt: skip
 
 
 def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
@@ -157,7 +171,7 @@ def train(cfg: DictConfig, run_dir: Path) -> L.Trainer:
     trainer.logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer.fit(module, datamodule=datamodule, ckpt_path=last_checkpoint(run_dir, cfg.ckpt_path))
     keeps_last = any(isinstance(c, ModelCheckpoint) and c.save_last for c in trainer.checkpoint_callbacks)
-    if keeps_last and not trainer.interrupted:  # the final steps, whatever the interval
+    if keeps_last and not (trainer.interrupted or trainer.fast_dev_run):  # the final steps
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt")
     return trainer
 
@@ -229,6 +243,8 @@ def main(cfg: DictConfig) -> float | None:
     try:
         trainer = train(cfg, run_dir)
     except USER_ERRORS as error:
+        if isinstance(error, InstantiationException) and not is_user_error(error.__cause__):
+            raise  # a bug inside a constructor keeps its traceback
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
         sys.exit(1)

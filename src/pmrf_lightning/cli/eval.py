@@ -170,7 +170,9 @@ def run_one(cfg: DictConfig, device: torch.device, out: Path) -> str:
 
 def run(cfg: DictConfig, out: Path) -> str:
     """Do what ``cfg`` asks (``mode``) and write its Markdown into ``out``; returns that Markdown."""
-    if cfg.limit is not None and (not isinstance(cfg.limit, int) or cfg.limit < 1):
+    if cfg.limit is not None and (
+        isinstance(cfg.limit, bool) or not isinstance(cfg.limit, int) or cfg.limit < 1
+    ):
         raise ConfigError(f"limit must be a positive number of images (or null for all), got {cfg.limit}")
     what = mode(cfg)
     if what == "compare":

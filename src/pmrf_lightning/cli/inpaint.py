@@ -6,13 +6,17 @@
 Masks mark the hole in white (``--hole black`` flips it), any bit depth, thresholded at 50 %.
 Folder mode pairs each image with the mask of the same file stem and writes ``<stem>.png``; two
 images of one stem (``dup.jpg``, ``dup.png``) are written apart as ``dup.jpg.png`` and
-``dup.png.png``. A file that fails is reported on one line and the others are still done.
+``dup.png.png`` (names that would still clash are refused). A file that fails is reported on one
+line and the others are still done. Outputs: PNG, TIFF, BMP, lossless WebP (faithful), or JPEG
+(quality 95: lossy, so the known pixels change slightly).
 
 Nothing is overwritten or half-written: the output format is checked before any work; ``--out``
 may not be an input (file or folder); an output appears only when complete (written to
-``.<name>.<random>.pmrf-partial``, then renamed; a later run removes partial files that an
-interrupted one left in its output folder), with the permissions the umask allows.
-Exit status: 0 when every output was written, 1 otherwise, 2 for wrong arguments.
+``.<name>.<random>.pmrf-partial``, then renamed; a later run removes partial files older than a
+minute that a killed run left in its output folder), with the permissions the umask allows; the
+output folder is checked to be writable before any work.
+Exit status: 0 when every output was written, 1 otherwise (one line says why), 2 when the
+arguments name neither mode.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import argparse
 import os
 import secrets
 import sys
+import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -32,38 +38,58 @@ from ..imaging import DEVICES, HOLES, IMAGE_SUFFIXES, InpaintingInputError
 from ..inference import STRATEGIES, Inpainter
 
 PARTIAL = ".pmrf-partial"
+STALE_SECONDS = 60  # a partial file lives for one save: older ones were left by a killed run
+# the formats a result may be written in, with the options that keep it faithful
+OUTPUT_FORMATS = {".png": ("PNG", {}), ".tif": ("TIFF", {}), ".tiff": ("TIFF", {}), ".bmp": ("BMP", {}),
+                  ".webp": ("WEBP", {"lossless": True}), ".jpg": ("JPEG", {"quality": 95}),
+                  ".jpeg": ("JPEG", {"quality": 95})}  # fmt: skip
 
 
-def output_format(path: Path) -> str:
-    """The Pillow format that writes ``path``'s extension, or a one-line error."""
-    extension = path.suffix.lower()
-    name = Image.registered_extensions().get(extension)
-    if name is None or name not in Image.SAVE:
-        raise InpaintingInputError(f"cannot write {path.name}: use an image extension such as .png or .jpg")
-    return name
+def output_format(path: Path) -> tuple[str, dict]:
+    """The Pillow format and save options for ``path``'s extension, or a one-line error."""
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise InpaintingInputError(f"cannot write {path.name}: use {', '.join(OUTPUT_FORMATS)}")
+    return OUTPUT_FORMATS[path.suffix.lower()]
 
 
-def write_atomically(image: Image.Image, out: Path, format_name: str) -> None:
+def write_atomically(image: Image.Image, out: Path) -> None:
     """Write to a hidden partial file beside ``out`` (created with the umask's permissions), then rename."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    format_name, options = output_format(out)
     partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            image.save(handle, format=format_name)
+            image.save(handle, format=format_name, **options)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
 
 
 def remove_partials(folder: Path) -> int:
-    """Delete the partial files an interrupted run left in ``folder``; returns how many."""
+    """Delete the partial files that a killed run left in ``folder`` (older than ``STALE_SECONDS``,
+    so a run still writing there keeps its own); returns how many."""
     if not folder.is_dir():
         return 0
-    stale = [path for path in folder.glob(f".*{PARTIAL}") if path.is_file()]
+    now = time.time()
+    stale = [
+        p for p in folder.glob(f".*{PARTIAL}") if p.is_file() and now - p.stat().st_mtime > STALE_SECONDS
+    ]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+def check_output_folder(folder: Path) -> None:
+    """``folder`` exists or can be made, and takes a file: else one line before any work."""
+    if folder.exists() and not folder.is_dir():
+        raise InpaintingInputError(f"--out {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise InpaintingInputError(f"cannot write to {folder}: {error.strerror or error}") from None
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -75,6 +101,10 @@ def folder_jobs(images: Path, masks: Path, out: Path) -> list[tuple[Path, Path |
     for folder in (images, masks):
         if not folder.is_dir():
             raise InpaintingInputError(f"{folder} is not a folder")
+    if _same(images, masks):
+        raise InpaintingInputError(
+            f"--images and --masks are both {images}: every photo would be its own mask"
+        )
     if _same(out, images) or _same(out, masks):
         raise InpaintingInputError(f"--out {out} is an input folder; results would overwrite inputs")
     files = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
@@ -90,6 +120,10 @@ def folder_jobs(images: Path, masks: Path, out: Path) -> list[tuple[Path, Path |
         name = f"{path.stem}.png" if stems[path.stem] == 1 else f"{path.name}.png"
         candidates = mask_files.get(path.stem, [])
         jobs.append((path, candidates[0] if len(candidates) == 1 else None, out / name))
+    names = Counter(job[2].name.casefold() for job in jobs)
+    clashes = sorted(job[0].name for job in jobs if names[job[2].name.casefold()] > 1)
+    if clashes:
+        raise InpaintingInputError(f"{', '.join(clashes)} would write one output name; rename one of them")
     return jobs
 
 
@@ -135,13 +169,20 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace | None:
 def plan(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path]]:
     """Every (image, mask, output) to do, refused before any work when it would lose a file."""
     if not args.single:
-        return folder_jobs(args.images, args.masks, args.out)
+        jobs = folder_jobs(args.images, args.masks, args.out)
+        check_output_folder(args.out)
+        return jobs
     if args.out.is_dir():
         raise InpaintingInputError(f"--out {args.out} is a folder; give a file name such as result.png")
     output_format(args.out)
+    if _same(args.image, args.mask):
+        raise InpaintingInputError(
+            f"--image and --mask are both {args.image}: the photo would be its own mask"
+        )
     for given in (args.image, args.mask):
         if _same(args.out, given):
             raise InpaintingInputError(f"--out {args.out} is an input; the result would overwrite it")
+    check_output_folder(args.out.parent)
     return [(args.image, args.mask, args.out)]
 
 
@@ -165,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             if mask is None:
                 raise InpaintingInputError(_missing_mask(image, args.masks))
             result = inpainter(image, mask, args.strategy, args.blend, args.hole, args.dilate)
-            write_atomically(result.image, out, output_format(out))
+            write_atomically(result.image, out)
             written += out.is_file()
             if result.note:
                 print(f"note: {image.name}: {result.note}", file=sys.stderr)

@@ -41,7 +41,12 @@ class InpaintingDataModule(L.LightningDataModule):
         super().__init__()
         if dataset not in DATASETS:
             raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
-        if image_size % MULTIPLE or image_size <= 0:
+        if (
+            isinstance(image_size, bool)
+            or not isinstance(image_size, int)
+            or image_size % MULTIPLE
+            or image_size <= 0
+        ):
             raise ValueError(f"image_size must be a positive multiple of {MULTIPLE}, got {image_size}")
         self.dataset = dataset
         self.root = root

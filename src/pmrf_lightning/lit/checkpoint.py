@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -27,18 +28,30 @@ def read_checkpoint(
     checkpoint raises a one-line ``CheckpointError``.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} is not a file")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-        hyper_parameters = dict(checkpoint["hyper_parameters"])
-        hyper_parameters["generator"] = dict(hyper_parameters["generator"])
-        states: dict[str, dict[str, Tensor]] = {}
-        for key, value in checkpoint["state_dict"].items():
-            net, _, name = key.partition(".")
-            states.setdefault(net, {})[name] = value
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, pickle.UnpicklingError) as error:
         raise CheckpointError(f"{path} is not a pmrf-train checkpoint ({type(error).__name__})") from None
+    hyper_parameters = checkpoint.get("hyper_parameters") if isinstance(checkpoint, Mapping) else None
+    state_dict = checkpoint.get("state_dict") if isinstance(checkpoint, Mapping) else None
+    if not (isinstance(hyper_parameters, Mapping) and isinstance(hyper_parameters.get("generator"), Mapping)):
+        raise CheckpointError(f"{path} is not a pmrf-train checkpoint (no generator arguments)")
+    if not isinstance(state_dict, Mapping) or not all(isinstance(v, Tensor) for v in state_dict.values()):
+        raise CheckpointError(
+            f"{path} is not a pmrf-train checkpoint (its state_dict is not a set of tensors)"
+        )
+    size = hyper_parameters.get("image_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 8):
+        raise CheckpointError(f"{path} records image_size {size!r}; it must be an integer of at least 8")
+    hyper_parameters = {**hyper_parameters, "generator": dict(hyper_parameters["generator"])}
+    states: dict[str, dict[str, Tensor]] = {}
+    for key, value in state_dict.items():
+        net, _, name = str(key).partition(".")
+        states.setdefault(net, {})[name] = value
     return hyper_parameters, states
 
 
