@@ -307,7 +307,10 @@ def test_crop_gives_the_blending_the_networks_fill_in_and_around_the_hole(model:
     image, hole = photo(64, 64), np.zeros((64, 64), bool)
     hole[20:30, 25:35] = True  # one window: the whole 64² photo at scale 1 (size 64)
     inpainter = Inpainter(model, "cpu", size=64)
-    (fill, region), network = inpainter._fill_crops(image, hole, 0.5), inpainter._run(image, hole)
+    (fill, region), network = (
+        inpainter._fill_crops(image, hole, inference.crop_windows(hole, 64, 0.5)),
+        inpainter._run(image, hole),
+    )
     assert region == (slice(0, 64), slice(0, 64))
     near = inference.grow_hole(hole, 1)
     assert np.array_equal(fill[near], network[near]) and np.array_equal(fill[~near], image[~near])
@@ -347,3 +350,18 @@ def test_dust_shares_grid_windows() -> None:
     for top, left, height, width, _ in windows:
         covered[top : top + height, left : left + width] = True
     assert covered[hole].all()
+
+
+def test_windows_far_apart_are_filled_cluster_by_cluster() -> None:
+    hole = np.zeros((600, 900), bool)
+    hole[5:25, 5:30] = hole[570:590, 860:890] = True  # opposite corners
+    hole[300:310, 100:800] = True  # one long hole: its tiles overlap, one cluster
+    windows = inference.crop_windows(hole, 128, 0.5)
+    clusters = inference.window_clusters(windows, hole.shape)
+    assert len(clusters) == 3 and sorted(map(len, clusters))[-1] > 1
+    assert sum(map(len, clusters)) == len(windows)
+    photo_region = (slice(0, 600), slice(0, 900))
+    for group in clusters:  # no window of one cluster overlaps another's
+        others = [w for w in windows if w not in group]
+        overlap = inference.covers(group, photo_region) & inference.covers(others, photo_region)
+        assert not overlap.any()

@@ -129,6 +129,32 @@ def crop_windows(hole: np.ndarray, size: int, margin: float) -> list[tuple[int, 
     return list(dict.fromkeys(windows))  # small holes on one grid cell share its window
 
 
+def window_clusters(
+    windows: list[tuple[int, int, int, int, float]], shape: tuple[int, int], cell: int = 8
+) -> list[list[tuple[int, int, int, int, float]]]:
+    """The windows grouped by overlap (on a grid of ``cell`` pixels, so near ones may join), each
+    group in its original order. Every hole (8-connected) lies in the windows of one group: a
+    hole's windows overlap each other, and a window holding a pixel of another group's hole would
+    overlap that group's."""
+    grid = np.zeros((-(-shape[0] // cell) + 1, -(-shape[1] // cell) + 1), np.uint8)
+    for top, left, height, width, _ in windows:
+        grid[top // cell : -(-(top + height) // cell), left // cell : -(-(left + width) // cell)] = 1
+    _, labels = cv2.connectedComponents(grid, connectivity=8)
+    groups: dict[int, list] = {}
+    for window in windows:
+        groups.setdefault(int(labels[window[0] // cell, window[1] // cell]), []).append(window)
+    return list(groups.values())
+
+
+def covers(windows: list[tuple[int, int, int, int, float]], region: tuple[slice, slice]) -> np.ndarray:
+    """(h, w) bool over ``region``: the pixels inside one of ``windows``."""
+    inside = np.zeros((region[0].stop - region[0].start, region[1].stop - region[1].start), bool)
+    for top, left, height, width, _ in windows:
+        inside[top - region[0].start : top - region[0].start + height,
+               left - region[1].start : left - region[1].start + width] = True  # fmt: skip
+    return inside
+
+
 def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (H, W[, 3]) to (height, width) = size with area (down) or cubic (up) interpolation."""
     height, width = size
@@ -230,11 +256,11 @@ class Inpainter:
             )
 
     def _fill_crops(
-        self, rgb: np.ndarray, hole: np.ndarray, margin: float
+        self, rgb: np.ndarray, hole: np.ndarray, windows: list[tuple[int, int, int, int, float]]
     ) -> tuple[np.ndarray, tuple[slice, slice]]:
-        """The ``crop`` strategy: the network's fill in every hole pixel and on the ring around it,
-        over the region the windows span (one pixel wider), and that region."""
-        windows = crop_windows(hole, self.size, margin)
+        """The ``crop`` strategy for one cluster of windows: the network's fill in every hole pixel
+        of the windows and on the ring around it, over the region they span (one pixel wider), and
+        that region."""
         top = max(min(w[0] for w in windows) - 1, 0)
         left = max(min(w[1] for w in windows) - 1, 0)
         bottom = min(max(w[0] + w[2] for w in windows) + 1, hole.shape[0])
@@ -305,23 +331,31 @@ class Inpainter:
             )
             return Result(Image.fromarray(rgb), note, None, 0.0)
         note = ALL_HOLE if fraction == 1 else None
-        region = (slice(None), slice(None))  # where ``fill`` lies: the photo, or crop's windows
+        everything = (slice(0, height), slice(0, width))
         if strategy == "original":
             self._check_original_fits(height, width)
-            fill = self._run(rgb, holes)
+            parts = [(self._run(rgb, holes), everything, holes)]
         elif strategy == "resize":
             scale = min(1.0, resize_limit / max(height, width))
             target = (max(MULTIPLE, round(height * scale)), max(MULTIPLE, round(width * scale)))
-            fill = self._at_scale(rgb, holes, target)
-        else:
-            fill, region = self._fill_crops(rgb, holes, crop_margin)
-        if blend == "poisson":
-            filled = blend_holes(rgb[region], fill, holes[region])
-        else:
-            filled = np.where(holes[region][..., None], fill, rgb[region])
-        del fill
-        result = Image.fromarray(rgb)  # the one photo-sized copy; the filled region is pasted in
-        result.paste(Image.fromarray(filled), (region[1].start or 0, region[0].start or 0))
+            parts = [(self._at_scale(rgb, holes, target), everything, holes)]
+        else:  # one cluster of overlapping windows at a time: memory follows each cluster's box
+            parts = (
+                (fill, region, holes[region] & covers(group, region))
+                for group in window_clusters(crop_windows(holes, self.size, crop_margin), holes.shape)
+                for fill, region in [self._fill_crops(rgb, holes, group)]
+            )
+        pieces = []  # (blended region, where, its holes): each cluster's, small for crop
+        for fill, region, own in parts:
+            known = rgb[region]
+            blended = (
+                blend_holes(known, fill, own) if blend == "poisson" else np.where(own[..., None], fill, known)
+            )
+            pieces.append((blended, region, own))
+            del fill
+        result = Image.fromarray(rgb)  # the one photo-sized copy, made once the network is done
+        for blended, region, own in pieces:
+            result.paste(Image.fromarray(blended), (region[1].start, region[0].start), Image.fromarray(own))
         return Result(result, note, strategy, fraction)
 
 
