@@ -16,6 +16,7 @@ Training data, ``pmrf-inpaint``, ``inpaint()``, the app and ``pmrf-eval`` all ca
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -89,6 +90,17 @@ def to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image.convert("RGBA"))
     return image.convert("RGB")
+
+
+def write_problem(folder: Path) -> str | None:
+    """Why no file can be written in ``folder`` (created if missing), or None when one can."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        return str(error.strerror or error)
+    return None
 
 
 # --------------------------------------------------------------------------- images and masks

@@ -49,7 +49,7 @@ from .imaging import (
     to_tensor,
     to_uint8,
 )
-from .lit.checkpoint import CheckpointError, build_generator, read_checkpoint
+from .lit.checkpoint import CheckpointError, load_checkpoint
 from .models import PRFNGenerator
 
 STRATEGIES: tuple[str, ...] = ("crop", "resize", "original")
@@ -205,11 +205,10 @@ class Inpainter:
     @staticmethod
     def _load(path: Path) -> tuple[PRFNGenerator, int | None]:
         try:
-            hyper_parameters, states = read_checkpoint(path)
-            generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
+            generator, hyper_parameters = load_checkpoint(path)
         except CheckpointError as error:
             raise InpaintingInputError(str(error)) from None
-        return generator.to(memory_format=torch.channels_last), hyper_parameters.get("image_size")
+        return generator, hyper_parameters.get("image_size")
 
     def fill(self, image: Tensor, mask: Tensor) -> Tensor:
         """The network's output for a batch: (B, 3, H, W) in [-1, 1] and (B, 1, H, W) masks with

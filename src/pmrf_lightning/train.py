@@ -14,7 +14,6 @@ of another run or of the shipped model (fine-tuning). Errors in the set-up print
 from __future__ import annotations
 
 import sys
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -33,6 +32,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from .config import CONFIG_DIR, ConfigError
 from .data import DatasetLayoutError, UnreadableImageError
+from .imaging import write_problem
 from .lit import NonFiniteLossError, PRFNModule, initialise_from
 from .lit.checkpoint import CheckpointError
 
@@ -114,12 +114,9 @@ def last_checkpoint(run_dir: Path, ckpt_path: str | None) -> str | None:
 def check_writable(folder: Path, what: str = "checkpoints") -> None:
     """Create ``folder`` and prove a file can be written there, or stop with one line: a run that
     trains without being able to save its checkpoints loses everything it learns."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-            pass
-    except OSError as error:
-        raise ConfigError(f"cannot write {what} to {folder}: {error.strerror or error}") from None
+    problem = write_problem(folder)
+    if problem is not None:
+        raise ConfigError(f"cannot write {what} to {folder}: {problem}")
 
 
 def build_callbacks(cfg: DictConfig, run_dir: Path) -> list[L.Callback]:

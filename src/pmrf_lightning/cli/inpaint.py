@@ -25,7 +25,6 @@ import argparse
 import os
 import secrets
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -34,7 +33,7 @@ from PIL import Image
 from rich.progress import track
 
 from ..blending import BLENDS
-from ..imaging import DEVICES, HOLES, IMAGE_SUFFIXES, InpaintingInputError
+from ..imaging import DEVICES, HOLES, IMAGE_SUFFIXES, InpaintingInputError, write_problem
 from ..inference import STRATEGIES, Inpainter
 
 PARTIAL = ".pmrf-partial"
@@ -84,12 +83,9 @@ def check_output_folder(folder: Path) -> None:
     """``folder`` exists or can be made, and takes a file: else one line before any work."""
     if folder.exists() and not folder.is_dir():
         raise InpaintingInputError(f"--out {folder} is a file, not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-            pass
-    except OSError as error:
-        raise InpaintingInputError(f"cannot write to {folder}: {error.strerror or error}") from None
+    problem = write_problem(folder)
+    if problem is not None:
+        raise InpaintingInputError(f"cannot write to {folder}: {problem}")
 
 
 def _same(a: Path, b: Path) -> bool:

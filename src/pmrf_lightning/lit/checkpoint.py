@@ -88,6 +88,13 @@ def build_generator(arguments: dict, state: dict[str, Tensor], path: str | Path)
     return generator
 
 
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[PRFNGenerator, dict]:
+    """``load_generator``'s generator and the checkpoint's hyper-parameters (``read_checkpoint``)."""
+    hyper_parameters, states = read_checkpoint(path, map_location)
+    generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
+    return generator.to(memory_format=torch.channels_last).eval(), hyper_parameters
+
+
 def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
     """The generator of a Lightning checkpoint, built from the architecture the checkpoint carries,
     in eval mode with channels-last weights (oneDNN and cuDNN convolutions run faster so, and every
@@ -96,9 +103,7 @@ def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -
 
     Anything ``read_checkpoint`` or ``build_generator`` refuses raises a one-line ``CheckpointError``.
     """
-    hyper_parameters, states = read_checkpoint(path, map_location)
-    generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
-    return generator.to(memory_format=torch.channels_last).eval()
+    return load_checkpoint(path, map_location)[0]
 
 
 def initialise_from(module: nn.Module, path: str | Path) -> list[str]:
