@@ -365,3 +365,10 @@ def test_windows_far_apart_are_filled_cluster_by_cluster() -> None:
         others = [w for w in windows if w not in group]
         overlap = inference.covers(group, photo_region) & inference.covers(others, photo_region)
         assert not overlap.any()
+
+
+def test_a_window_without_margin_still_holds_the_ring_around_its_hole() -> None:
+    hole = np.zeros((400, 400), bool)
+    hole[100:300, 120:280] = True  # bigger than the training size: the window is the hole's box + ring
+    ((top, left, height, width, _),) = inference.crop_windows(hole, 128, 0.0)
+    assert (top, left, height, width) == (99, 119, 202, 162)
