@@ -6,13 +6,13 @@ import torch
 from pmrf_lightning.nn import PartialConv2d
 from pmrf_lightning.nn.priority import (
     PRIORITY_FLOOR,
+    border_statistics,
     contextual_residue,
     contour_striking,
-    normal_and_isophote,
+    ones_kernel,
+    priority_filters,
     priority_mask_update,
     priority_update,
-    sobel_kernel,
-    window_shift_kernel,
     window_sum,
 )
 
@@ -31,64 +31,87 @@ def vertical_step(size: int = 16, column: int = 8) -> torch.Tensor:
     return image
 
 
-def normal_iso(feature: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return normal_and_isophote(feature * mask, mask, window_sum(mask, 3, padding=1), sobel_kernel())
+def statistics(feature: torch.Tensor, mask: torch.Tensor):
+    return border_statistics(mask, feature, priority_filters(3))
 
 
 def rho(feature: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    return contour_striking(*normal_iso(feature, mask), window_shift_kernel(3))[0]
+    _, normal, iso = statistics(feature * mask, mask)
+    return contour_striking(normal, iso)[0]
 
 
 def test_window_sum_counts_known_pixels_with_zero_padding() -> None:
     mask = torch.tensor([[1.0, 0.0], [1.0, 1.0]]).view(1, 1, 2, 2)
-    assert window_sum(mask, 3, padding=1).flatten().tolist() == [3.0, 3.0, 3.0, 3.0]
-    assert window_sum(mask, 2).flatten().tolist() == [3.0]
+    assert window_sum(mask, ones_kernel(3), padding=1).flatten().tolist() == [3.0, 3.0, 3.0, 3.0]
+    assert window_sum(mask, ones_kernel(2)).flatten().tolist() == [3.0]
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+def test_border_statistics_count_the_window_like_eq1(kernel_size: int) -> None:
+    torch.manual_seed(0)
+    mask = (torch.rand(2, 1, 12, 12) > 0.4).float()
+    known, _, _ = border_statistics(mask, torch.randn(2, 1, 12, 12) * mask, priority_filters(kernel_size))
+    assert torch.equal(known, window_sum(mask, ones_kernel(kernel_size), padding=kernel_size // 2))
 
 
 def test_border_normal_is_perpendicular_to_a_straight_border() -> None:
-    normal, _ = normal_iso(torch.zeros(1, 1, 16, 16), band_hole())
-    unit = normal / normal.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    _, (nx, ny), _ = statistics(torch.zeros(1, 1, 16, 16), band_hole())
+    length = torch.hypot(nx, ny).clamp_min(1e-8)
+    inner = slice(1, 15)  # the frame counts as hole, so its columns see a second border
     for row in (5, 6, 9, 10):  # just outside and inside both borders
-        assert torch.allclose(unit[0, 0, row], torch.zeros(16), atol=1e-6)
-        assert torch.allclose(unit[0, 1, row].abs(), torch.ones(16), atol=1e-6)
-    assert torch.equal(normal[..., 0:4, :], torch.zeros(1, 2, 4, 16))  # far from the hole
+        assert torch.equal(nx[0, 0, row, inner], torch.zeros(14))
+        assert torch.allclose((ny / length)[0, 0, row, inner].abs(), torch.ones(14))
+    assert torch.equal(ny[..., 1:4, :], torch.zeros(1, 1, 3, 16))  # far from the hole
 
 
-def test_isophote_follows_the_edge_and_ignores_the_hole() -> None:
-    mask = band_hole()
-    _, iso = normal_iso(vertical_step(), mask)
-    assert torch.equal(iso * (1 - mask), torch.zeros_like(iso))
-    # the edge is vertical, so the isophote (⊥ gradient) is vertical and the hole adds no edge:
-    # its x component vanishes off the edge and stays small beside the hole on the edge
-    assert iso[0, 0, :, :5].abs().max() < 1e-6 and iso[0, 0, :, 11:].abs().max() < 1e-6
-    assert iso[0, 0].abs().max() < 0.2 * iso[0, 1].abs().max()
-    on_edge = iso[0, 1, :, 7:9].abs()
-    assert (on_edge[mask[0, 0, :, 0] == 1] > 0.2).all()
-    off_edge = torch.cat([iso[0, 1, :, :6], iso[0, 1, :, 10:]], dim=1)
-    assert off_edge.abs().max() < 1e-6
+def test_isophote_follows_the_edge() -> None:
+    _, _, (ix, iy) = statistics(vertical_step(), torch.ones(1, 1, 16, 16))
+    inner = (0, 0, slice(1, 15), slice(1, 15))  # the frame counts as hole: a step of its own
+    # the edge is vertical, so the isophote (⊥ gradient) is vertical, on the edge's two columns only
+    ix, iy = ix[inner], iy[inner]
+    assert torch.equal(ix, torch.zeros(14, 14))
+    assert (iy[:, 6:8] > 0.2).all()
+    assert torch.equal(iy[:, :6], torch.zeros(14, 6)) and torch.equal(iy[:, 8:], torch.zeros(14, 6))
+
+
+@pytest.mark.parametrize("fill", [-2.0, 0.5, 7.0])
+def test_the_strike_does_not_see_what_the_hole_holds(fill: float) -> None:
+    """Any constant in the hole adds a multiple of the normal to the Sobel gradient, which the
+    isophote turns perpendicular to the normal: ρ is that of the known pixels alone (eq. 7 read
+    on X_p). With the gradient in place of the isophote this fails."""
+    torch.manual_seed(0)
+    mask = torch.ones(1, 1, 24, 24)
+    mask[..., 6:15, 4:19] = 0
+    mask[..., 17, 9] = 0
+    feature = torch.randn(1, 1, 24, 24)
+    _, normal, zero_filled = statistics(feature * mask, mask)
+    _, _, const_filled = statistics(feature * mask + fill * (1 - mask), mask)
+    border = (mask == 0) & (window_sum(mask, ones_kernel(3), padding=1) > 0)
+    rho_zero, no_normal = contour_striking(normal, zero_filled)
+    rho_const, _ = contour_striking(normal, const_filled)
+    assert rho_zero[border].abs().max() > 0.1
+    assert torch.allclose(rho_zero[border], rho_const[border], atol=1e-5)
+    assert no_normal[0, 0, 17, 9]
+
+
+def test_the_strike_projects_the_isophote_on_the_unit_normal() -> None:
+    """Hand numbers: normal (0, 0.5), unit (0, 1); isophotes (3, −1), (9, 0) and (1, 2)."""
+    nx, ny = torch.zeros(1, 1, 1, 4), torch.tensor([0.5, 0.5, 0.0, 0.25]).view(1, 1, 1, 4)
+    nx[..., 3] = 0.25  # unit (0.707, 0.707)
+    ix, iy = torch.tensor([3.0, 9.0, 5.0, 1.0]).view(1, 1, 1, 4), torch.tensor([-1.0, 0.0, 5.0, 2.0]).view(1, 1, 1, 4)
+    priority, no_normal = contour_striking((nx, ny), (ix, iy))
+    assert priority.flatten().tolist() == pytest.approx([1.0, 0.0, 0.0, 3 / 2**0.5])
+    assert no_normal.flatten().tolist() == [False, False, True, False]
 
 
 def test_structure_priority_peaks_where_the_edge_strikes_the_border() -> None:
     mask = band_hole()
     priority = rho(vertical_step(), mask)
-    border = (mask == 0) & (window_sum(mask, 3, padding=1) > 0)
+    border = (mask == 0) & (window_sum(mask, ones_kernel(3), padding=1) > 0)
     assert priority[border].max() > 0
     top_border = priority[0, 0, 6]
     assert set(torch.nonzero(top_border == top_border.max()).flatten().tolist()) <= {6, 7, 8, 9}
     assert top_border[:5].max() == 0 and top_border[11:].max() == 0
-
-
-def test_the_strike_is_the_window_maximum_of_the_projection_on_the_unit_normal() -> None:
-    """A hand-made case: eq. 7 must take |n_p · ∇X_q^⊥| with p's normal and q's isophote."""
-    normal = torch.zeros(1, 2, 3, 3)
-    normal[0, 1, 1, 1] = 0.5  # p = centre, normal (0, 0.5): unit (0, 1)
-    iso = torch.zeros(1, 2, 3, 3)
-    iso[0, :, 0, 0] = torch.tensor([3.0, -1.0])  # strikes with |(0, 1)·(3, −1)| = 1
-    iso[0, :, 2, 1] = torch.tensor([0.0, 2.0])  # strikes with 2: the maximum
-    iso[0, :, 1, 2] = torch.tensor([9.0, 0.0])  # parallel to the border: no strike
-    priority, no_normal = contour_striking(normal, iso, window_shift_kernel(3))
-    assert priority[0, 0, 1, 1].item() == pytest.approx(2.0)
-    assert no_normal.sum() == 8 and not no_normal[0, 0, 1, 1]
 
 
 def test_structure_priority_fills_only_the_edge_pixels_of_the_border() -> None:
@@ -117,18 +140,25 @@ def test_contextual_residue_keeps_texture_and_drops_smooth_shading() -> None:
     assert contextual_residue(ramp, mask)[inner].abs().max() < 1e-5
 
 
-def test_texture_priority_uses_the_residue_and_structure_does_not() -> None:
-    mask = torch.ones(1, 1, 16, 16)
-    mask[..., 6:10, 2:14] = 0
-    rows, columns = torch.meshgrid(torch.arange(16.0), torch.arange(16.0), indexing="ij")
-    x = (columns / 15 + 0.3 * ((rows + columns) % 2)).view(1, 1, 16, 16).expand(1, 3, 16, 16) * mask
-    known = window_sum(mask, 3, padding=1)
-    args = (sobel_kernel(), window_shift_kernel(3))
-    structure = priority_update(x, mask, known, "structure", *args)
-    texture = priority_update(x, mask, known, "texture", *args)
-    assert not torch.equal(structure, texture)
+def test_texture_priority_ignores_smooth_shading_and_structure_does_not() -> None:
+    """A band hole across a strong horizontal ramp, with weak stripes on the left half: the
+    structure priority (eq. 7) follows the ramp, the texture priority (eq. 8, on the residue,
+    which has no ramp) the stripes."""
+    mask = torch.ones(1, 1, 32, 32)
+    mask[..., 12:20, :] = 0
+    columns = torch.arange(32.0).expand(32, 32)
+    stripes = ((columns % 4) < 2).float() * (columns < 16)
+    x = (columns / 31 * 8 + 0.3 * stripes).view(1, 1, 32, 32).expand(1, 3, 32, 32) * mask
+    filters = priority_filters(3)
+    structure, known = priority_update(x, mask, "structure", filters)
+    texture, _ = priority_update(x, mask, "texture", filters)
+    assert torch.equal(known, window_sum(mask, ones_kernel(3), padding=1))
+    ramp = slice(17, 30)  # right half, off the frame
+    assert (structure - mask)[0, 0, 12, ramp].eq(1).all()
+    assert (texture - mask)[0, 0, 12, ramp].eq(0).all()
+    assert (texture - mask)[0, 0, 12, :16].sum() >= 12
     with pytest.raises(ValueError):
-        priority_update(x, mask, known, "none", *args)
+        priority_update(x, mask, "none", filters)
 
 
 def test_eq5_threshold_on_hand_numbers() -> None:
@@ -158,12 +188,17 @@ def test_a_border_pixel_without_normal_is_filled_at_once() -> None:
     assert update.flatten().tolist() == [1, 1, 1, 0, 1]
 
 
-def test_a_q_max_under_the_floor_falls_back_to_eq1() -> None:
-    mask = torch.tensor([[1.0, 0.0, 0.0, 1.0]]).view(1, 1, 1, 4)
-    known = torch.tensor([[1.0, 3.0, 3.0, 1.0]]).view(1, 1, 1, 4)
-    rho = torch.tensor([[0.0, 1e-4, 1e-5, 0.0]]).view(1, 1, 1, 4)
-    assert priority_mask_update(mask, known, rho, 0.5, floor=1e-3).flatten().tolist() == [1, 1, 1, 1]
-    assert priority_mask_update(mask, known, rho, 0.5, floor=1e-4).flatten().tolist() == [1, 1, 0, 1]
+def test_q_max_is_read_above_the_noise_floor() -> None:
+    """q ≥ δ·(q_max − ε), ε = PRIORITY_FLOOR · magnitude: every border pixel once q_max ≤ ε."""
+    mask = torch.tensor([[1.0, 0.0, 0.0, 0.0, 1.0]]).view(1, 1, 1, 5)
+    known = torch.tensor([[1.0, 3.0, 3.0, 3.0, 1.0]]).view(1, 1, 1, 5)
+    rho = torch.tensor([[0.0, 1e-4, 2e-5, 1e-5, 0.0]]).view(1, 1, 1, 5)  # q = 3e-4, 6e-5, 3e-5
+    def update(epsilon: float) -> list[float]:
+        magnitude = epsilon / PRIORITY_FLOOR
+        return priority_mask_update(mask, known, rho, 0.5, magnitude=magnitude).flatten().tolist()
+    assert update(0.0) == [1, 1, 0, 0, 1]
+    assert update(1e-3) == [1, 1, 1, 1, 1]  # q_max under the floor: eq. 1
+    assert update(2e-4) == [1, 1, 1, 0, 1]  # threshold 0.5 · (3e-4 − 2e-4) = 5e-5
 
 
 def isolated_pixel_and_line() -> torch.Tensor:

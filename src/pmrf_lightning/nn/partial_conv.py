@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .priority import PRIORITIES, Priority, priority_update, sobel_kernel, window_shift_kernel, window_sum
+from .priority import PRIORITIES, Priority, ones_kernel, priority_filters, priority_update, window_sum
 
 
 class PartialConv2d(nn.Conv2d):
@@ -29,8 +29,7 @@ class PartialConv2d(nn.Conv2d):
     arithmetic runs in fp32 whatever the autocast dtype, with no host–device sync.
     """
 
-    sobel: Tensor
-    shifts: Tensor
+    mask_filters: Tensor
 
     def __init__(
         self,
@@ -54,9 +53,10 @@ class PartialConv2d(nn.Conv2d):
             raise ValueError(f"delta must lie in [0, 1], got {delta}")
         self.priority = priority
         self.delta = delta
-        # eq. 7's fixed filters, moved with the module and kept out of its state dict
-        self.register_buffer("sobel", sobel_kernel(), persistent=False)
-        self.register_buffer("shifts", window_shift_kernel(kernel_size), persistent=False)
+        # fixed filters, moved with the module and kept out of its state dict: eq. 1's window
+        # count, or with a priority the count, normal and isophote of eq. 6–7 in one conv
+        filters = ones_kernel(kernel_size) if priority == "none" else priority_filters(kernel_size)
+        self.register_buffer("mask_filters", filters, persistent=False)
 
     def mask_update(self, x: Tensor | None, mask: Tensor) -> tuple[Tensor, Tensor]:
         """The new mask (eq. 1 or 5) and eq. 2's scale ``Ω_p / sum(M_p)`` (0 where the new mask is
@@ -65,11 +65,11 @@ class PartialConv2d(nn.Conv2d):
         area = kernel_size * kernel_size
         with torch.no_grad(), torch.autocast(mask.device.type, enabled=False):
             mask = mask.float()
-            known = window_sum(mask, kernel_size, stride, padding)  # sum(M_p)
             if self.priority == "none":
+                known = window_sum(mask, self.mask_filters, stride, padding)  # sum(M_p)
                 new_mask = known.clamp_max(1.0)  # eq. 1 (window counts are whole numbers)
             else:
-                new_mask = priority_update(x, mask, known, self.priority, self.sobel, self.shifts, self.delta)
+                new_mask, known = priority_update(x, mask, self.priority, self.mask_filters, self.delta)
             return new_mask, new_mask * area / known.clamp_min(1.0)  # eq. 2
 
     def forward(
