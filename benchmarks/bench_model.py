@@ -15,7 +15,8 @@ same code and memory format in the same run. FLOPs are counted by ``torch.utils.
 (``aten._local_scalar_dense``) under a ``TorchDispatchMode`` at the first size. ``--baseline-src``
 adds the same rows for the package found in that ``src`` folder (e.g. an old commit checked out
 with ``git worktree add``); a channels-last row converts the weights and the input
-(``load_generator`` does the same for inference).
+(``load_generator`` does the same for inference); ``--folded`` adds rows of this code with
+BatchNorm folded into the convolutions (``nn.fold_batchnorm``, as ``load_generator`` returns it).
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def measure(code: str, source: str | None, name: str, memory: str, args: argparse.Namespace) -> dict:
+def measure(
+    code: str, source: str | None, name: str, memory: str, folded: bool, args: argparse.Namespace
+) -> dict:
     """Runs in a child process: everything about one row."""
     if source is not None:
         sys.path.insert(0, source)
@@ -81,10 +84,14 @@ def measure(code: str, source: str | None, name: str, memory: str, args: argpars
         args.width, args.blocks, centre_colours=args.centre_colours, **ablation_arguments(name)
     )
     net = net.to(args.device, memory_format=memory_format).eval()
+    if folded:
+        from pmrf_lightning.nn import fold_batchnorm
+
+        fold_batchnorm(net)
     row = {
         "code": code,
         "name": name,
-        "memory": memory,
+        "memory": memory + (", BN folded" if folded else ""),
         "params": sum(p.numel() for p in net.parameters()) / 1e6,
     }
     before = rss_mb()
@@ -131,6 +138,9 @@ def main() -> None:
     parser.add_argument(
         "--formats", nargs="+", default=["contiguous"], choices=["contiguous", "channels_last"]
     )
+    parser.add_argument(
+        "--folded", action="store_true", help="add rows with BatchNorm folded (as load_generator runs)"
+    )
     parser.add_argument("--baseline-src", default=None, help="a src/ folder of other code to measure too")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
@@ -140,8 +150,14 @@ def main() -> None:
         args.ablations = ablation_names()
     names = ["hrnet"] + [name for name in args.ablations if name != "hrnet"]
     codes = [("this", None)] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
+    folds = [False, True] if args.folded else [False]
     jobs = [
-        (code, source, name, memory) for code, source in codes for memory in args.formats for name in names
+        (code, source, name, memory, folded)
+        for code, source in codes
+        for folded in folds
+        for memory in args.formats
+        for name in names
+        if code == "this" or not folded
     ]
     if args.baseline_src:  # the old code as it shipped: contiguous tensors only
         jobs = [job for job in jobs if job[0] == "this" or job[3] == "contiguous"]

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..models import PRFNGenerator
+from ..nn import fold_batchnorm
 
 
 class CheckpointError(ValueError):
@@ -92,14 +93,16 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     """``load_generator``'s generator and the checkpoint's hyper-parameters (``read_checkpoint``)."""
     hyper_parameters, states = read_checkpoint(path, map_location)
     generator = build_generator(hyper_parameters["generator"], states.get("net_g", {}), path)
-    return generator.to(memory_format=torch.channels_last).eval(), hyper_parameters
+    generator = generator.to(memory_format=torch.channels_last).eval()
+    return fold_batchnorm(generator), hyper_parameters
 
 
 def load_generator(path: str | Path, map_location: str | torch.device = "cpu") -> PRFNGenerator:
     """The generator of a Lightning checkpoint, built from the architecture the checkpoint carries,
-    in eval mode with channels-last weights (oneDNN and cuDNN convolutions run faster so, and every
-    feature map follows the weights' layout; at 512² on a 2-core CPU 1.1× for the shipped model and
-    1.25× at the paper width, ``benchmarks/bench_model.py --formats contiguous channels_last``).
+    for inference: eval mode, channels-last weights (oneDNN and cuDNN convolutions run faster so,
+    and every feature map follows the weights' layout) and BatchNorm folded into the convolutions
+    (``nn.fold_batchnorm``: the same function, no BatchNorm left, so not for further training;
+    ``benchmarks/bench_model.py --formats contiguous channels_last --folded`` measures both).
 
     Anything ``read_checkpoint`` or ``build_generator`` refuses raises a one-line ``CheckpointError``.
     """

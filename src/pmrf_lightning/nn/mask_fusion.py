@@ -60,7 +60,7 @@ class UpsamplePath(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         y = self.bn(self.conv(x))
         if self.masked:
-            y = y * mask.to(y.dtype)
+            y = y.mul_(mask.to(y.dtype))  # in place: neither BatchNorm's nor the conv's backward reads y
         y = F.interpolate(y, scale_factor=self.scale, mode="nearest")
         return y, F.interpolate(mask, scale_factor=self.scale, mode="nearest")
 
@@ -122,20 +122,19 @@ class MaskAwareFusion(nn.Module):
         if not self.mask_aware:  # HRNet: the terms are summed, the masks pass through
             out = []
             for i, row in enumerate(self.paths):
-                total = xs[i]
-                for j, path in enumerate(row):
-                    if j > i:
-                        total = total + path(xs[j], masks[j])[0]
-                    elif j < i:
-                        total = total + path(xs[j], [masks[j]] * (i - j))[0]
-                out.append(self.act(total))
+                terms = [
+                    path(xs[j], masks[j] if j > i else [masks[j]] * (i - j))[0]
+                    for j, path in enumerate(row)
+                    if j != i
+                ]
+                out.append(self.act(sum_terms(terms, xs[i])))
             return out, list(masks)
         # every term is zero in its own holes, so the sum needs no masking
         stride_two = self.paths[1][0][0].conv if len(xs) > 1 else None  # any down-path layer
         chains = [mask_chain(mask, len(xs) - 1 - j, stride_two) for j, mask in enumerate(masks)]
         out_xs, out_masks = [], []
         for i, row in enumerate(self.paths):
-            total, count = xs[i], chains[i][0][0]
+            terms, count = [], chains[i][0][0]
             for j, path in enumerate(row):
                 if j > i:
                     y, m = path(xs[j], chains[j][0][0])
@@ -144,9 +143,20 @@ class MaskAwareFusion(nn.Module):
                     y, m = path(xs[j], chain_masks[: i - j], chain_updates[: i - j])
                 else:
                     continue
-                total, count = total + y, count + m
+                terms.append(y)
+                count = count + m
             new_mask = count.clamp_max(1.0)  # eq. 9
-            total = total / count.clamp_min(1.0).to(total.dtype)  # the sum is 0 wherever count is 0
+            # the sum is 0 wherever count is 0
+            total = sum_terms(terms, xs[i]).div_(count.clamp_min(1.0).to(xs[i].dtype))
             out_xs.append(self.act(total))
             out_masks.append(new_mask)
         return out_xs, out_masks
+
+
+def sum_terms(terms: Sequence[Tensor], own: Tensor) -> Tensor:
+    """``own + Σ terms``, accumulated in place into the first term (a path's fresh output, which
+    no backward pass needs), so a fusion allocates one map per branch; ``own`` is left intact."""
+    total = terms[0].add_(own)
+    for term in terms[1:]:
+        total = total.add_(term)
+    return total

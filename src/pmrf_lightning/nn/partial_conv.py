@@ -64,12 +64,12 @@ class PartialConv2d(nn.Conv2d):
         kernel_size, stride, padding = self.kernel_size[0], self.stride[0], self.padding[0]
         area = kernel_size * kernel_size
         with torch.no_grad(), torch.autocast(mask.device.type, enabled=False):
-            mask = mask.float()
+            mask, filters = mask.float(), self.mask_filters.float()  # fp32 whatever the module's dtype
             if self.priority == "none":
-                known = window_sum(mask, self.mask_filters, stride, padding)  # sum(M_p)
+                known = window_sum(mask, filters, stride, padding)  # sum(M_p)
                 new_mask = known.clamp_max(1.0)  # eq. 1 (window counts are whole numbers)
             else:
-                new_mask, known = priority_update(x, mask, self.priority, self.mask_filters, self.delta)
+                new_mask, known = priority_update(x, mask, self.priority, filters, self.delta)
             return new_mask, new_mask * area / known.clamp_min(1.0)  # eq. 2
 
     def forward(
@@ -79,10 +79,12 @@ class PartialConv2d(nn.Conv2d):
 
         ``update``: this layer's ``mask_update`` when a shared mask chain already has it."""
         new_mask, scale = self.mask_update(x, mask) if update is None else update
+        # in place on the conv's fresh output (its backward does not read it): no allocation, and
+        # the output keeps the conv's memory format
         y = F.conv2d(x, self.weight, None, self.stride, self.padding)
-        y = y * scale.to(y.dtype)
+        y = y.mul_(scale.to(y.dtype))
         if self.bias is not None:
-            y = y + self.bias.view(1, -1, 1, 1) * new_mask.to(y.dtype)
+            y = y.addcmul_(self.bias.view(1, -1, 1, 1), new_mask.to(y.dtype))
         return y, new_mask
 
     def extra_repr(self) -> str:
@@ -118,7 +120,8 @@ def masked_conv3x3(
 class MaskedConvBN(nn.Module):
     """3×3 masked convolution → BatchNorm → optional ReLU; the output is zero wherever the new
     mask is a hole (BatchNorm's shift is masked out), so every masked module hands on features
-    that are zero in its holes."""
+    that are zero in its holes. ``fold_batchnorm`` turns it into one partial convolution with a
+    masked bias, which needs no mask multiply."""
 
     def __init__(
         self,
@@ -137,11 +140,13 @@ class MaskedConvBN(nn.Module):
         )
         self.bn = nn.BatchNorm2d(out_channels)
         self.act = nn.ReLU(inplace=True) if relu else nn.Identity()
-        self.partial = partial
+        self.mask_output = partial  # plain convs keep BatchNorm's shift everywhere (HRNet)
 
     def forward(
         self, x: Tensor, mask: Tensor, update: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
         y, mask = self.conv(x, mask, update)
-        y = self.act(self.bn(y))
-        return (y * mask.to(y.dtype) if self.partial else y), mask
+        y = self.bn(y)
+        if self.mask_output:  # before the ReLU (the same for a 0/1 mask), in place: BatchNorm's
+            y = y.mul_(mask.to(y.dtype))  # backward does not read its output
+        return self.act(y), mask

@@ -28,4 +28,4 @@ class MaskedBasicBlock(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         y, new_mask = self.conv1(x, mask)
         y, new_mask = self.conv2(y, new_mask)
-        return self.act(y + x), new_mask
+        return self.act(y.add_(x)), new_mask  # y is conv2's fresh output
