@@ -12,7 +12,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from pmrf_lightning.config import ablation_arguments, ablation_names
 from pmrf_lightning.data.masks import ProceduralMasks
 from pmrf_lightning.models import PRFNGenerator
-from pmrf_lightning.nn import PartialConv2d
+from pmrf_lightning.nn import PartialConv2d, fold_batchnorm
 
 CONFIGURATIONS = {name: ablation_arguments(name) for name in ablation_names()}
 CONFIGURATIONS["no_fusion_at_all"] = dict(removed_fusions=5, attention_fusion=False)
@@ -92,9 +92,20 @@ def test_forward_and_backward_never_sync_with_the_host(configuration: str, train
     assert syncs.count == 0
 
 
+def test_the_folded_inference_network_never_syncs_with_the_host() -> None:
+    net = fold_batchnorm(PRFNGenerator(4, 1, centre_colours=True).eval())
+    image, mask = torch.rand(2, 3, 64, 64) * 2 - 1, sixty_percent_hole("strokes", 64).repeat(2, 1, 1, 1)
+    with HostSyncs() as syncs, torch.no_grad():
+        net(image, mask)
+    assert syncs.count == 0
+
+
 @pytest.mark.slow
-def test_the_generator_compiles_to_one_graph() -> None:
+@pytest.mark.parametrize("folded", [False, True])
+def test_the_generator_compiles_to_one_graph(folded: bool) -> None:
     net = PRFNGenerator(4, 1, centre_colours=True).eval()
+    if folded:
+        fold_batchnorm(net)
     image, mask = torch.rand(1, 3, 64, 64) * 2 - 1, sixty_percent_hole("square", 64)
     compiled = torch.compile(net, backend="eager", fullgraph=True)
     with torch.no_grad():

@@ -5,7 +5,9 @@ target branch ``i`` and source branch ``j`` (HRNet's ``_make_fuse_layers`` loop)
 
 * ``j == i``: identity;
 * ``j > i`` (lower resolution): 1×1 conv + BN, nearest upsampling by ``2^(j−i)``; the mask is
-  upsampled the same way;
+  upsampled the same way. Nearest upsampling composes exactly, so a target's lower-resolution
+  terms are summed nested from the lowest, ``up2(y_{i+1} + up2(y_{i+2} + …))`` (``upsampled_sum``):
+  one map per target reaches its resolution;
 * ``j < i`` (higher resolution): ``i − j`` stride-2 masked 3×3 convs + BN, ReLU between them and
   none after the last; the mask follows eq. 1.
 
@@ -45,24 +47,38 @@ def mask_chain(
 
 
 class UpsamplePath(nn.Module):
-    """Lower → higher resolution: 1×1 conv + BN, then nearest upsampling of features and mask.
+    """Lower → higher resolution: 1×1 conv + BN at the source resolution; the fusion up-samples
+    (``upsampled_sum``). With ``masked=True`` BatchNorm's shift is removed from the holes, so the
+    output is zero in them. (B, C_in, h, w), (B, 1, h, w) -> (B, C_out, h, w)."""
 
-    With ``masked=True`` BatchNorm's shift is removed from the holes before upsampling (cheaper
-    than after), so the output is zero in the upsampled holes."""
-
-    def __init__(self, in_channels: int, out_channels: int, scale: int, *, masked: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, *, masked: bool = True) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=False)
         self.bn = nn.BatchNorm2d(out_channels)
-        self.scale = scale
         self.masked = masked
 
-    def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         y = self.bn(self.conv(x))
         if self.masked:
             y = y.mul_(mask.to(y.dtype))  # in place: neither BatchNorm's nor the conv's backward reads y
-        y = F.interpolate(y, scale_factor=self.scale, mode="nearest")
-        return y, F.interpolate(mask, scale_factor=self.scale, mode="nearest")
+        return y
+
+
+def upsample2(x: Tensor) -> Tensor:
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+def upsampled_sum(terms: Sequence[Tensor], masks: Sequence[Tensor] | None = None) -> tuple[Tensor, Tensor | None]:
+    """``Σ_k up_{2^(k+1)}(terms[k])`` for terms ordered high → low resolution, each half the side
+    of the one before, nested from the lowest (``up2(t_0 + up2(t_1 + …))``, exact for nearest
+    up-sampling), and the same sum of ``masks`` (eq. 9's count) when given. Accumulates in place
+    into the terms (fresh path outputs)."""
+    total, count = terms[-1], None if masks is None else masks[-1]
+    for k in range(len(terms) - 2, -1, -1):
+        total = terms[k].add_(upsample2(total))
+        if masks is not None:
+            count = masks[k] + upsample2(count)
+    return upsample2(total), None if count is None else upsample2(count)
 
 
 class DownsamplePath(nn.Sequential):
@@ -112,7 +128,7 @@ class MaskAwareFusion(nn.Module):
                 if j == i:
                     row.append(nn.Identity())
                 elif j > i:
-                    row.append(UpsamplePath(source, target, 2 ** (j - i), masked=mask_aware))
+                    row.append(UpsamplePath(source, target, masked=mask_aware))
                 else:
                     row.append(DownsamplePath(source, target, i - j, partial=mask_aware))
             self.paths.append(row)
@@ -122,11 +138,10 @@ class MaskAwareFusion(nn.Module):
         if not self.mask_aware:  # HRNet: the terms are summed, the masks pass through
             out = []
             for i, row in enumerate(self.paths):
-                terms = [
-                    path(xs[j], masks[j] if j > i else [masks[j]] * (i - j))[0]
-                    for j, path in enumerate(row)
-                    if j != i
-                ]
+                terms = [path(xs[j], [masks[j]] * (i - j))[0] for j, path in enumerate(row[:i])]
+                if i + 1 < len(xs):
+                    ups = [path(xs[j], masks[j]) for j, path in enumerate(row) if j > i]
+                    terms.append(upsampled_sum(ups)[0])
                 out.append(self.act(sum_terms(terms, xs[i])))
             return out, list(masks)
         # every term is zero in its own holes, so the sum needs no masking
@@ -135,14 +150,14 @@ class MaskAwareFusion(nn.Module):
         out_xs, out_masks = [], []
         for i, row in enumerate(self.paths):
             terms, count = [], chains[i][0][0]
-            for j, path in enumerate(row):
-                if j > i:
-                    y, m = path(xs[j], chains[j][0][0])
-                elif j < i:
-                    chain_masks, chain_updates = chains[j]
-                    y, m = path(xs[j], chain_masks[: i - j], chain_updates[: i - j])
-                else:
-                    continue
+            for j, path in enumerate(row[:i]):
+                chain_masks, chain_updates = chains[j]
+                y, m = path(xs[j], chain_masks[: i - j], chain_updates[: i - j])
+                terms.append(y)
+                count = count + m
+            if i + 1 < len(xs):
+                lower = [chains[j][0][0] for j in range(i + 1, len(xs))]
+                y, m = upsampled_sum([path(xs[j], lower[j - i - 1]) for j, path in enumerate(row) if j > i], lower)
                 terms.append(y)
                 count = count + m
             new_mask = count.clamp_max(1.0)  # eq. 9
@@ -156,6 +171,8 @@ class MaskAwareFusion(nn.Module):
 def sum_terms(terms: Sequence[Tensor], own: Tensor) -> Tensor:
     """``own + Σ terms``, accumulated in place into the first term (a path's fresh output, which
     no backward pass needs), so a fusion allocates one map per branch; ``own`` is left intact."""
+    if not terms:  # a single branch
+        return own.clone()
     total = terms[0].add_(own)
     for term in terms[1:]:
         total = total.add_(term)
