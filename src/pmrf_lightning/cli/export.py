@@ -47,6 +47,11 @@ def example_inputs(size: int, seed: int = 0) -> tuple[Tensor, Tensor]:
     return image, mask
 
 
+def onnx_hypot(g: object, x: object, y: object) -> object:
+    """ONNX has no Hypot (the priorities' normal length): sqrt(x² + y²)."""
+    return g.op("Sqrt", g.op("Add", g.op("Mul", x, x), g.op("Mul", y, y)))
+
+
 def export(generator: PRFNGenerator, fmt: str, out: Path, size: int = 256) -> None:
     """Write the exported generator to ``out``."""
     if fmt not in FORMATS:
@@ -60,6 +65,7 @@ def export(generator: PRFNGenerator, fmt: str, out: Path, size: int = 256) -> No
         if fmt == "torchscript":
             torch.jit.save(torch.jit.trace(model, inputs, check_trace=False), str(out))
         else:
+            torch.onnx.register_custom_op_symbolic("aten::hypot", onnx_hypot, 17)
             torch.onnx.export(
                 model, inputs, str(out), input_names=["image", "mask"],
                 output_names=["output", "side_2", "side_4", "side_8"], opset_version=17, dynamo=False,
