@@ -21,8 +21,34 @@ def test_hole_weight_scales_the_hole_pixels_of_eq11_and_1_is_the_paper_loss() ->
     mask[..., :1, :] = 0  # a quarter of the pixels are hole
     assert losses.reconstruction_loss(target, output, mask, hole_weight=5.0).item() == pytest.approx(2.0)
     assert losses.reconstruction_loss(target, output, mask).item() == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="needs the mask"):
+    with pytest.raises(ValueError, match="need the mask"):
         losses.reconstruction_loss(target, output, hole_weight=5.0)
+
+
+def test_hole_edge_marks_the_hole_pixels_within_the_band_of_a_known_pixel() -> None:
+    mask = torch.ones(1, 1, 1, 12)
+    mask[..., 2:10] = 0  # a hole of 8 columns: 2..9
+    assert losses.hole_edge(mask, 2).flatten().tolist() == [0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0]
+    square = torch.ones(1, 1, 9, 9)
+    square[..., 1:8, 1:8] = 0
+    edge = losses.hole_edge(square, 1)[0, 0]
+    assert edge.sum() == 7 * 7 - 5 * 5  # the hole's outer ring, diagonal neighbours included
+    assert edge[4, 4] == 0 and edge[1, 1] == 1 and edge[0, 0] == 0  # centre, hole corner, known
+
+
+def test_edge_weight_adds_to_the_hole_pixels_beside_known_ones() -> None:
+    target, output = torch.zeros(1, 3, 1, 16), torch.ones(1, 3, 1, 16)
+    mask = torch.ones(1, 1, 1, 16)
+    mask[..., 2:14] = 0  # 12 hole columns, 2 × EDGE_BAND of them within the band
+    band = 2 * losses.EDGE_BAND
+    expected = (4 * 1 + 12 * 3 + band * 10) / 16
+    loss = losses.reconstruction_loss(target, output, mask, hole_weight=3.0, edge_weight=10.0)
+    assert loss.item() == pytest.approx(expected)
+    assert losses.reconstruction_loss(target, output, mask, edge_weight=10.0).item() == pytest.approx(
+        (16 + band * 10) / 16
+    )
+    with pytest.raises(ValueError, match="need the mask"):
+        losses.reconstruction_loss(target, output, edge_weight=1.0)
 
 
 def test_eq12_sums_one_term_per_side_output_against_the_resized_target() -> None:

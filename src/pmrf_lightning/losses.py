@@ -15,22 +15,39 @@ from torch import Tensor
 
 LAMBDA_REC = 20.0  # λ_rec of eq. 15 (paper)
 LAMBDA_MREC = 20.0  # λ_mrec of eq. 15 (paper)
+EDGE_BAND = 4  # px of the hole beside known pixels that ``edge_weight`` weighs (at 128²: the raw
+# fill's error exceeds Navier–Stokes' up to 4 px in, weights/MODEL_CARD.md)
+
+
+def hole_edge(mask: Tensor, band: int) -> Tensor:
+    """1 on the hole pixels (``mask`` = 0) within ``band`` px (chessboard distance) of a known one."""
+    near_known = F.max_pool2d(mask, 2 * band + 1, stride=1, padding=band)
+    return near_known * (1 - mask)
 
 
 def reconstruction_loss(
-    target: Tensor, output: Tensor, mask: Tensor | None = None, hole_weight: float = 1.0
+    target: Tensor,
+    output: Tensor,
+    mask: Tensor | None = None,
+    hole_weight: float = 1.0,
+    edge_weight: float = 0.0,
 ) -> Tensor:
     """Eq. 11: ``mean |I_gt − I_g|`` over the whole image (known pixels and hole).
 
-    ``hole_weight`` ≠ 1 (our option, as Liu et al.'s hole loss) scales the error of hole pixels
-    (``mask`` = 0) by that factor against 1 for known pixels; 1 is the paper's loss.
+    Our options, per-pixel weights of the error (1 and 0 give the paper's loss): ``hole_weight``
+    for hole pixels (``mask`` = 0) against 1 for known ones, as Liu et al.'s hole loss;
+    ``edge_weight`` added to the hole pixels within ``EDGE_BAND`` px of a known pixel, where the
+    composite meets the photo and a colour shift of the fill shows as a seam.
     """
     error = (output - target).abs()
-    if hole_weight != 1.0:
-        if mask is None:
-            raise ValueError("hole_weight needs the mask")
-        error = error * (1 + (hole_weight - 1) * (1 - mask))
-    return error.mean()
+    if hole_weight == 1.0 and edge_weight == 0.0:
+        return error.mean()
+    if mask is None:
+        raise ValueError("hole_weight and edge_weight need the mask")
+    weight = 1 + (hole_weight - 1) * (1 - mask)
+    if edge_weight != 0.0:
+        weight = weight + edge_weight * hole_edge(mask, EDGE_BAND)
+    return (error * weight).mean()
 
 
 def downsample_target(target: Tensor, size: Sequence[int]) -> Tensor:

@@ -223,6 +223,23 @@ def test_a_hole_weight_that_is_not_positive_is_refused(weight: float) -> None:
         PRFNModule(SMALL_G, SMALL_D, hole_weight=weight)
 
 
+def test_a_negative_edge_weight_is_refused() -> None:
+    with pytest.raises(ValueError, match="edge_weight must not be negative"):
+        PRFNModule(SMALL_G, SMALL_D, edge_weight=-1.0)
+
+
+def test_the_hole_and_edge_weights_reach_eq11() -> None:
+    module = PRFNModule(SMALL_G, SMALL_D, hole_weight=6.0, edge_weight=4.0)
+    image = torch.rand(2, 3, 64, 64) * 2 - 1
+    mask = torch.ones(2, 1, 64, 64)
+    mask[..., 16:40, 16:40] = 0
+    batch = module.forward_batch({"image": image, "mask": mask})
+    _, metrics = module.generator_loss(batch)
+    expected = losses.reconstruction_loss(image, batch["output"].image, mask, 6.0, 4.0)
+    assert expected != losses.reconstruction_loss(image, batch["output"].image, mask, 6.0)
+    torch.testing.assert_close(metrics["loss_rec"], expected.detach())
+
+
 def test_a_decay_without_max_steps_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="lr_decay_fraction needs trainer.max_steps"):
         run_steps(PRFNModule(SMALL_G, SMALL_D, lr_decay_fraction=0.5), tmp_path, -1, max_epochs=1)

@@ -33,7 +33,8 @@ class PRFNModule(L.LightningModule):
     ``lr_decay_fraction > 0`` lowers both learning rates linearly to 0 over that last fraction of
     ``trainer.max_steps`` (pix2pix's schedule; the paper's stays constant). The rate follows
     ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
-    ``hole_weight`` scales the hole pixels' share of eq. 11 (1: the paper's whole-image ℓ1).
+    ``hole_weight`` scales the hole pixels' share of eq. 11 (1: the paper's whole-image ℓ1);
+    ``edge_weight`` adds to the weight of the hole pixels beside known ones (0: the paper's).
     ``image_size`` (the side of the training images) is only recorded: inference brings each hole's
     crop to the scale the model learnt (``inference.Inpainter``).
     """
@@ -50,6 +51,7 @@ class PRFNModule(L.LightningModule):
         channels_last: bool = False,
         lr_decay_fraction: float = 0.0,
         hole_weight: float = 1.0,
+        edge_weight: float = 0.0,
         image_size: int | None = None,
     ) -> None:
         super().__init__()
@@ -57,6 +59,8 @@ class PRFNModule(L.LightningModule):
             raise ConfigError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
         if hole_weight <= 0:
             raise ConfigError(f"hole_weight must be positive, got {hole_weight}")
+        if edge_weight < 0:
+            raise ConfigError(f"edge_weight must not be negative, got {edge_weight}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.net_g = PRFNGenerator(**generator)
@@ -87,10 +91,12 @@ class PRFNModule(L.LightningModule):
     def generator_loss(self, batch: dict) -> tuple[Tensor, dict[str, Tensor]]:
         """Eq. 15: λ_rec · eq. 11 + λ_mrec · eq. 12 + λ_adv · eq. 14."""
         output, image = batch["output"], batch["image"]
-        loss_rec = losses.reconstruction_loss(image, output.image, batch["mask"], self.hparams.hole_weight)
+        hp = self.hparams
+        loss_rec = losses.reconstruction_loss(
+            image, output.image, batch["mask"], hp.hole_weight, hp.edge_weight
+        )
         loss_mrec = losses.multiscale_reconstruction_loss(image, output.side)
         loss_adv = losses.generator_adversarial_loss(self.net_d(output.image))
-        hp = self.hparams
         loss = losses.generator_total_loss(
             loss_rec, loss_mrec, loss_adv, hp.lambda_rec, hp.lambda_mrec, hp.lambda_adv
         )
