@@ -98,7 +98,10 @@ def test_the_strike_projects_the_isophote_on_the_unit_normal() -> None:
     """Hand numbers: normal (0, 0.5), unit (0, 1); isophotes (3, −1), (9, 0) and (1, 2)."""
     nx, ny = torch.zeros(1, 1, 1, 4), torch.tensor([0.5, 0.5, 0.0, 0.25]).view(1, 1, 1, 4)
     nx[..., 3] = 0.25  # unit (0.707, 0.707)
-    ix, iy = torch.tensor([3.0, 9.0, 5.0, 1.0]).view(1, 1, 1, 4), torch.tensor([-1.0, 0.0, 5.0, 2.0]).view(1, 1, 1, 4)
+    ix, iy = (
+        torch.tensor([3.0, 9.0, 5.0, 1.0]).view(1, 1, 1, 4),
+        torch.tensor([-1.0, 0.0, 5.0, 2.0]).view(1, 1, 1, 4),
+    )
     priority, no_normal = contour_striking((nx, ny), (ix, iy))
     assert priority.flatten().tolist() == pytest.approx([1.0, 0.0, 0.0, 3 / 2**0.5])
     assert no_normal.flatten().tolist() == [False, False, True, False]
@@ -193,9 +196,11 @@ def test_q_max_is_read_above_the_noise_floor() -> None:
     mask = torch.tensor([[1.0, 0.0, 0.0, 0.0, 1.0]]).view(1, 1, 1, 5)
     known = torch.tensor([[1.0, 3.0, 3.0, 3.0, 1.0]]).view(1, 1, 1, 5)
     rho = torch.tensor([[0.0, 1e-4, 2e-5, 1e-5, 0.0]]).view(1, 1, 1, 5)  # q = 3e-4, 6e-5, 3e-5
+
     def update(epsilon: float) -> list[float]:
         magnitude = epsilon / PRIORITY_FLOOR
         return priority_mask_update(mask, known, rho, 0.5, magnitude=magnitude).flatten().tolist()
+
     assert update(0.0) == [1, 1, 0, 0, 1]
     assert update(1e-3) == [1, 1, 1, 1, 1]  # q_max under the floor: eq. 1
     assert update(2e-4) == [1, 1, 1, 0, 1]  # threshold 0.5 · (3e-4 − 2e-4) = 5e-5

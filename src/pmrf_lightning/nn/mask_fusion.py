@@ -68,7 +68,9 @@ def upsample2(x: Tensor) -> Tensor:
     return F.interpolate(x, scale_factor=2, mode="nearest")
 
 
-def upsampled_sum(terms: Sequence[Tensor], masks: Sequence[Tensor] | None = None) -> tuple[Tensor, Tensor | None]:
+def upsampled_sum(
+    terms: Sequence[Tensor], masks: Sequence[Tensor] | None = None
+) -> tuple[Tensor, Tensor | None]:
     """``Σ_k up_{2^(k+1)}(terms[k])`` for terms ordered high → low resolution, each half the side
     of the one before, nested from the lowest (``up2(t_0 + up2(t_1 + …))``, exact for nearest
     up-sampling), and the same sum of ``masks`` (eq. 9's count) when given. Accumulates in place
@@ -157,7 +159,9 @@ class MaskAwareFusion(nn.Module):
                 count = count + m
             if i + 1 < len(xs):
                 lower = [chains[j][0][0] for j in range(i + 1, len(xs))]
-                y, m = upsampled_sum([path(xs[j], lower[j - i - 1]) for j, path in enumerate(row) if j > i], lower)
+                y, m = upsampled_sum(
+                    [path(xs[j], lower[j - i - 1]) for j, path in enumerate(row) if j > i], lower
+                )
                 terms.append(y)
                 count = count + m
             new_mask = count.clamp_max(1.0)  # eq. 9
