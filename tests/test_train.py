@@ -13,10 +13,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from pmrf_lightning.config import ConfigError, ablation_names, compose_config
+from pmrf_lightning.config import ConfigError, ablation_names, compose_config, is_user_error
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
-from pmrf_lightning.train import build_callbacks, check_setup, cli, is_user_error, last_checkpoint, train
+from pmrf_lightning.train import build_callbacks, check_setup, cli, last_checkpoint, train
 
 TINY = [
     "logger=csv",

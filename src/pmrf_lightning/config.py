@@ -1,4 +1,5 @@
-"""Where the Hydra configuration lives and how to compose it outside a Hydra app (tests, notebooks)."""
+"""Where the Hydra configuration lives, how to compose it outside a Hydra app (tests, notebooks),
+and which configuration errors are the user's (one line) rather than bugs (a traceback)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra.errors import InstantiationException
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 # the repository's conf/, reached through the package's conf link (a checkout or an editable
@@ -16,6 +19,19 @@ CONFIG_DIR = Path(__file__).resolve().parent / "conf"
 class ConfigError(ValueError):
     """A setting that cannot run, with a one-line reason: ``pmrf-train`` and ``pmrf-eval`` print it
     and exit 1 (other exceptions keep their tracebacks: they are bugs)."""
+
+
+def is_user_error(error: BaseException | None) -> bool:
+    """A constructor's refusal of a configured value: its own ``ValueError`` or a keyword it does
+    not take (a misspelt config key); anything else raised inside a constructor is a bug."""
+    if isinstance(error, TypeError):
+        return "unexpected keyword argument" in str(error) or "required positional argument" in str(error)
+    return isinstance(error, (ValueError, MisconfigurationException))
+
+
+def is_bug_in_a_constructor(error: BaseException) -> bool:
+    """Hydra wraps whatever a constructor raises: a bug there must keep its traceback."""
+    return isinstance(error, InstantiationException) and not is_user_error(error.__cause__)
 
 
 def compose_config(name: str, overrides: Sequence[str] = ()) -> DictConfig:

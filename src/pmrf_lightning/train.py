@@ -30,7 +30,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from .config import CONFIG_DIR, ConfigError
+from .config import CONFIG_DIR, ConfigError, is_bug_in_a_constructor
 from .data import DatasetLayoutError, UnreadableImageError
 from .imaging import write_problem
 from .lit import NonFiniteLossError, PRFNModule, initialise_from
@@ -51,14 +51,6 @@ USER_ERRORS = (  # one line and exit 1; anything else is a bug and keeps its tra
     MisconfigurationException,
     OmegaConfBaseException,
 )
-
-
-def is_user_error(error: BaseException | None) -> bool:
-    """A constructor's refusal of a configured value: its own ``ValueError`` or a keyword it does
-    not take (a misspelt config key); anything else raised inside a constructor is a bug."""
-    if isinstance(error, TypeError):
-        return "unexpected keyword argument" in str(error) or "required positional argument" in str(error)
-    return isinstance(error, (ValueError, MisconfigurationException))
 
 
 def top_level_keys() -> set[str]:
@@ -240,8 +232,8 @@ def main(cfg: DictConfig) -> float | None:
     try:
         trainer = train(cfg, run_dir)
     except USER_ERRORS as error:
-        if isinstance(error, InstantiationException) and not is_user_error(error.__cause__):
-            raise  # a bug inside a constructor keeps its traceback
+        if is_bug_in_a_constructor(error):
+            raise
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
         sys.exit(1)

@@ -264,3 +264,28 @@ def test_a_limit_that_is_not_a_positive_count_is_refused(limit: float, tmp_path:
     cfg = compose_config("eval", ["baseline=telea", "data=sample", "fid=false", f"limit={limit}"])
     with pytest.raises(ValueError, match="limit must be a positive number of images"):
         run(cfg, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "raised", [ValueError("batch_size must be positive"), AttributeError("a bug inside")]
+)
+def test_pmrf_eval_makes_a_refused_value_one_line_and_keeps_a_constructors_bug(
+    raised: Exception, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from pmrf_lightning.cli import eval as eval_cli
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("pmrf_lightning.data.InpaintingDataModule.__init__", refuse)
+    monkeypatch.setattr(
+        sys, "argv", ["pmrf-eval", "baseline=telea", "fid=false", f"hydra.run.dir={tmp_path}"]
+    )
+    with pytest.raises(SystemExit) as stop:
+        eval_cli.main()
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    if isinstance(raised, ValueError):
+        assert err.startswith("error: ") and "batch_size must be positive" in err and "Traceback" not in err
+    else:  # Hydra prints the bug's traceback (HYDRA_FULL_ERROR=1 for the whole of it)
+        assert "AttributeError" in err and "a bug inside" in err and not err.startswith("error: ")
