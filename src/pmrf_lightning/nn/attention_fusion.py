@@ -32,7 +32,9 @@ def apply_patch_attention(attention: Tensor, x: Tensor, patch: int) -> Tensor:
     patches = patches.reshape(batch, channels * patch * patch, rows * columns)
     mixed = torch.bmm(patches, attention.transpose(1, 2))  # column i = Σ_j a_ij p_j
     mixed = mixed.reshape(batch, channels, patch, patch, rows, columns).permute(0, 1, 4, 2, 5, 3)
-    return mixed.reshape(batch, channels, height, width) + x
+    # added onto x's own (B, C, rows, patch, columns, patch) view: one pass, in x's memory format
+    x_patches = x.reshape(batch, channels, rows, patch, columns, patch)
+    return (x_patches + mixed).reshape(batch, channels, height, width)
 
 
 class AttentionFusion(nn.Module):
