@@ -2,13 +2,13 @@
 
     python tools/build_sample_set.py                     # the embedded set, src/pmrf_lightning/data/sample/
     python tools/build_sample_set.py --set photos        # `make data-photos`: 3,350 crops in data/photos/
-    python tools/build_sample_set.py --set photos_large  # 11,596 crops of 198 photos, data/photos_large/
+    python tools/build_sample_set.py --set photos_large  # 10,897 crops of 175 photos, data/photos_large/
 
 Needs ``apt-get download`` and ``dpkg -x`` (Debian). Only the photographs listed in ``PHOTOS`` are
 used (the packages also hold drawings and abstract art); the ``photos`` set cuts more crops from
 them and adds ``EXTRA_PHOTOS`` (Stellarium's photographic landscape panoramas, libjxl's test
-photographs); ``photos_large`` adds ``LARGE_PHOTOS`` too, 166 photographs from 14 more packages
-(GCompris's Wikimedia Commons photos, KPhotoAlbum's demo album, LXQt's wallpapers, ...). Whole
+photographs); ``photos_large`` adds ``LARGE_PHOTOS`` too, 135 photographs from 13 more packages
+(GCompris's Wikimedia Commons photos, LXQt's wallpapers, Palapeli's puzzles, ...). Whole
 photographs are held out for validation (``VAL_PHOTOS`` in every set, plus ``LARGE_VAL_PHOTOS`` in
 ``photos_large``), so no val crop shares a scene with a train crop. Crops are cut at several scales
 (short side resized to 256–768 px, never enlarged past the original; photos under 256 px are
