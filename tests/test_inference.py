@@ -372,3 +372,32 @@ def test_a_window_without_margin_still_holds_the_ring_around_its_hole() -> None:
     hole[100:300, 120:280] = True  # bigger than the training size: the window is the hole's box + ring
     ((top, left, height, width, _),) = inference.crop_windows(hole, 128, 0.0)
     assert (top, left, height, width) == (99, 119, 202, 162)
+
+
+def test_the_photos_rgb_colour_profile_goes_with_the_result(
+    tmp_path: Path, checkpoint: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(photo()).save(tmp_path / "photo.jpg", icc_profile=srgb)
+    Image.fromarray(two_holes()).save(tmp_path / "mask.png")
+    argv = ["--image", str(tmp_path / "photo.jpg"), "--mask", str(tmp_path / "mask.png")]
+    argv += ["--checkpoint", str(checkpoint), "--device", "cpu"]
+    for name in ("out.png", "out.tif", "out.webp", "out.jpg"):
+        assert inpaint_main([*argv, "--out", str(tmp_path / name)]) == 0
+        assert Image.open(tmp_path / name).info.get("icc_profile") == srgb, name
+    assert capsys.readouterr().err == ""
+    assert inpaint_main([*argv, "--out", str(tmp_path / "out.bmp")]) == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == "note: photo.jpg: BMP keeps no colour profile: the photo's ICC profile is not in out.bmp"
+
+    image = Image.open(tmp_path / "photo.jpg")
+    assert inpaint(image, two_holes(), checkpoint, device="cpu").info["icc_profile"] == srgb
+    no_hole = np.zeros((90, 100), np.uint8)
+    with pytest.warns(UserWarning):
+        assert inpaint(image, no_hole, checkpoint, device="cpu").info["icc_profile"] == srgb
+    grey = srgb[:16] + b"GRAY" + srgb[20:]  # a grey profile would misdescribe RGB pixels
+    Image.fromarray(photo()[..., 0]).save(tmp_path / "grey.png", icc_profile=grey)
+    assert "icc_profile" not in inpaint(tmp_path / "grey.png", two_holes(), checkpoint, device="cpu").info
+    assert "icc_profile" not in inpaint(photo(), two_holes(), checkpoint, device="cpu").info

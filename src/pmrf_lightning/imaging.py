@@ -134,6 +134,19 @@ def _unit_floats(array: np.ndarray, what: str) -> np.ndarray:
     return array
 
 
+def rgb_profile(image: ImageLike) -> bytes | None:
+    """The ICC colour profile an RGB result of ``image`` should carry: the input's own when it
+    describes RGB (colour space ``RGB `` at byte 16 of the ICC header); None for arrays, files
+    without one and grey or CMYK profiles, which would misdescribe RGB pixels. Call after
+    ``read_rgb`` (a path is then known to open)."""
+    if isinstance(image, (str, Path)):
+        with Image.open(image) as opened:  # the header only
+            profile = opened.info.get("icc_profile")
+    else:
+        profile = image.info.get("icc_profile") if isinstance(image, Image.Image) else None
+    return profile if isinstance(profile, bytes) and profile[16:20] == b"RGB " else None
+
+
 def read_rgb(image: ImageLike) -> np.ndarray:
     """(H, W, 3) uint8 RGB from a file path, a PIL image (any mode) or an array: (H, W), (H, W, 1),
     (H, W, 3) or (H, W, 4) of uint8, uint16 (scaled by 65535) or float in [0, 1]."""

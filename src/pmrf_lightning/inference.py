@@ -46,6 +46,7 @@ from .imaging import (
     pick_device,
     read_hole,
     read_rgb,
+    rgb_profile,
     to_tensor,
     to_uint8,
 )
@@ -312,6 +313,7 @@ class Inpainter:
         ):
             raise InpaintingInputError(f"crop_margin must be a number in [0, 10], got {crop_margin!r}")
         rgb, holes = read_rgb(image), read_hole(mask, hole)
+        profile = rgb_profile(image)
         if holes.shape != rgb.shape[:2]:
             raise InpaintingInputError(
                 f"mask is {holes.shape[1]}×{holes.shape[0]} but image is {rgb.shape[1]}×{rgb.shape[0]}"
@@ -328,7 +330,7 @@ class Inpainter:
                 if not had_hole
                 else f"dilate={dilate} shrank the hole away; the image is returned unchanged"
             )
-            return Result(Image.fromarray(rgb), note, None, 0.0)
+            return Result(with_profile(Image.fromarray(rgb), profile), note, None, 0.0)
         note = ALL_HOLE if fraction == 1 else None
         everything = (slice(0, height), slice(0, width))
         if strategy == "original":
@@ -355,7 +357,14 @@ class Inpainter:
         result = Image.fromarray(rgb)  # the one photo-sized copy, made once the network is done
         for blended, region, own in pieces:
             result.paste(Image.fromarray(blended), (region[1].start, region[0].start), Image.fromarray(own))
-        return Result(result, note, strategy, fraction)
+        return Result(with_profile(result, profile), note, strategy, fraction)
+
+
+def with_profile(image: Image.Image, profile: bytes | None) -> Image.Image:
+    """``image`` carrying the input photo's ICC profile (``imaging.rgb_profile``), which savers keep."""
+    if profile is not None:
+        image.info["icc_profile"] = profile
+    return image
 
 
 def inpaint(

@@ -44,6 +44,9 @@ OUTPUT_FORMATS = {".png": ("PNG", {}), ".tif": ("TIFF", {}), ".tiff": ("TIFF", {
                   ".jpeg": ("JPEG", {"quality": 95})}  # fmt: skip
 
 
+PROFILE_FORMATS = ("PNG", "TIFF", "WEBP", "JPEG")  # the OUTPUT_FORMATS that embed an ICC profile
+
+
 def output_format(path: Path) -> tuple[str, dict]:
     """The Pillow format and save options for ``path``'s extension, or a one-line error."""
     if path.suffix.lower() not in OUTPUT_FORMATS:
@@ -51,10 +54,16 @@ def output_format(path: Path) -> tuple[str, dict]:
     return OUTPUT_FORMATS[path.suffix.lower()]
 
 
-def write_atomically(image: Image.Image, out: Path) -> None:
-    """Write to a hidden partial file beside ``out`` (created with the umask's permissions), then rename."""
+def write_atomically(image: Image.Image, out: Path) -> str | None:
+    """Write to a hidden partial file beside ``out`` (created with the umask's permissions), then
+    rename. The image's ICC profile goes with it; returns a note when the format cannot keep one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     format_name, options = output_format(out)
+    profile, note = image.info.get("icc_profile"), None
+    if profile is not None and format_name in PROFILE_FORMATS:
+        options = {**options, "icc_profile": profile}
+    elif profile is not None:
+        note = f"{format_name} keeps no colour profile: the photo's ICC profile is not in {out.name}"
     partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -63,6 +72,7 @@ def write_atomically(image: Image.Image, out: Path) -> None:
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
+    return note
 
 
 def remove_partials(folder: Path) -> int:
@@ -202,10 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             if mask is None:
                 raise InpaintingInputError(_missing_mask(image, args.masks))
             result = inpainter(image, mask, args.strategy, args.blend, args.hole, args.dilate)
-            write_atomically(result.image, out)
+            profile_note = write_atomically(result.image, out)
             written += out.is_file()
-            if result.note:
-                print(f"note: {image.name}: {result.note}", file=sys.stderr)
+            for note in (result.note, profile_note):
+                if note:
+                    print(f"note: {image.name}: {note}", file=sys.stderr)
         except (InpaintingInputError, OSError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
             print(f"error: {image.name}: {reason}", file=sys.stderr)
