@@ -4,9 +4,10 @@
     python tools/learning_curve.py outputs/photos_large/full --plot docs/learning_curve.png
 
 Reads every ``RUN_DIR/csv/version_*/metrics.csv`` (a resumed run adds a version), keeps the
-validation rows (``val/rel_l1``, ``val/psnr``, ``val/ssim``) and counts images seen as step × the
-batch size of the run's ``.hydra/config.yaml``. A step validated twice (a run resumed before its
-next checkpoint) keeps its last row.
+validation rows (``val/rel_l1`` in %, ``val/psnr``, ``val/ssim``) and counts images seen as steps ×
+the batch size of the run's ``.hydra/config.yaml``. Lightning logs a validation at the index of the
+last training step (299 after 300 steps), so steps are the logged index + 1. A step validated twice
+(a run resumed before its next checkpoint) keeps its last row.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def validation_rows(run_dir: Path) -> dict[int, dict[str, float]]:
         with path.open(newline="") as file:
             for row in csv.DictReader(file):
                 if row.get(COLUMNS[0]):
-                    rows[int(row["step"])] = {column: float(row[column]) for column in COLUMNS}
+                    rows[int(row["step"]) + 1] = {column: float(row[column]) for column in COLUMNS}
     return dict(sorted(rows.items()))
 
 
@@ -36,7 +37,7 @@ def markdown(rows: dict[int, dict[str, float]], batch_size: int) -> str:
     lines = ["| step | images seen | val ℓ1 (%) | PSNR | SSIM |", "|---|---|---|---|---|"]
     for step, scores in rows.items():
         lines.append(
-            f"| {step:,} | {step * batch_size:,} | {100 * scores['val/rel_l1']:.2f} "
+            f"| {step:,} | {step * batch_size:,} | {scores['val/rel_l1']:.2f} "
             f"| {scores['val/psnr']:.2f} | {scores['val/ssim']:.3f} |"
         )
     return "\n".join(lines)
@@ -50,7 +51,7 @@ def plot(rows: dict[int, dict[str, float]], batch_size: int, out: Path) -> None:
 
     images = [step * batch_size for step in rows]
     figure, axis = plt.subplots(figsize=(5, 3.2), dpi=120)
-    axis.plot(images, [100 * scores["val/rel_l1"] for scores in rows.values()], marker="o")
+    axis.plot(images, [scores["val/rel_l1"] for scores in rows.values()], marker="o")
     axis.set_xlabel("images seen")
     axis.set_ylabel("val ℓ1 (%)")
     axis.grid(alpha=0.3)
