@@ -45,6 +45,15 @@ def test_photos_gpu_builds_the_shipped_architecture_on_top_of_photos_small() -> 
     assert compose_config("train", ["experiment=photos_gpu", "trainer=cpu"]).trainer.accelerator == "cpu"
 
 
+def test_photos_large_fine_tunes_the_shipped_network_on_the_large_set_on_the_cpu() -> None:
+    large = compose_config("train", ["experiment=photos_large"])
+    shipped = torch.load(SHIPPED_CHECKPOINT, weights_only=True)["hyper_parameters"]["generator"]
+    assert OmegaConf.to_container(large.model.generator) == shipped
+    assert large.init_weights == "src/pmrf_lightning/weights/prfn_small.ckpt"
+    assert large.data.root == "data/photos_large" and large.trainer.accelerator == "cpu"
+    assert large.model.edge_weight > 0 and large.logger._target_.endswith("CSVLogger")
+
+
 def test_the_three_paper_experiments_differ_only_in_their_dataset() -> None:
     composed = {
         name: OmegaConf.to_container(compose_config("train", [f"experiment={name}"]), resolve=False)
