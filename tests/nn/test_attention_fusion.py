@@ -76,3 +76,11 @@ def test_uniform_attention_adds_the_mean_patch_to_each_branch() -> None:
         mean_patch = blocks.mean(dim=(2, 4), keepdim=True).expand_as(blocks).reshape_as(x)
         torch.testing.assert_close(y, x + mean_patch)
     assert all(torch.equal(m, torch.ones_like(n)) for m, n in zip(out_masks, masks))
+
+
+def test_eq10_keeps_a_channels_last_branch_channels_last() -> None:
+    attention = torch.softmax(torch.randn(2, 16, 16), dim=-1)
+    x = torch.randn(2, 5, 32, 32)
+    out = apply_patch_attention(attention, x.contiguous(memory_format=torch.channels_last), 8)
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(out, apply_patch_attention(attention, x, 8))
