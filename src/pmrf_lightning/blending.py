@@ -9,7 +9,10 @@ pixel p, with N(p) its 4-neighbours inside the image and H the hole,
 
 where g is the network's output (read in the hole and on the ring of known pixels around it)
 and I the known image. A fill that is the truth up to a constant comes back as the truth; one
-sparse LU factorisation serves every channel. The 4-neighbour equations never couple two
+sparse LU factorisation serves every channel; the matrix is symmetric, so the LU orders its
+unknowns by minimum degree on its own pattern (``MMD_AT_PLUS_A``, SuperLU's symmetric mode),
+which fills in less than the general COLAMD order: for a 1600² hole 4.5 against 6.3 GiB peak and
+41 against 66 s on 2 CPU cores (``benchmarks/bench_blend.py``). The 4-neighbour equations never couple two
 4-connected holes, so ``blend_holes`` solves each on its own bounding box (and the ring around
 it): the same result as one solve over the photo, at a cost that grows with the holes.
 The paper's network does not use it; ``pmrf-eval blend=poisson`` and ``inpaint(blend="poisson")``
@@ -27,6 +30,7 @@ from torch import Tensor
 
 BLENDS: tuple[str, ...] = ("poisson", "none")  # the choices offered by inpaint() and pmrf-eval
 NEIGHBOURS = ((0, 1), (0, -1), (1, 0), (-1, 0))
+ORDERING = "MMD_AT_PLUS_A"  # SuperLU's column order for the symmetric 4-neighbour Laplacian
 
 
 def poisson_blend(image: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -61,7 +65,8 @@ def poisson_blend(image: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.n
         (values, (np.concatenate(rows), np.concatenate(cols))), shape=(count, count)
     )
     blended = channels.copy()
-    blended[ys, xs] = scipy.sparse.linalg.splu(matrix).solve(rhs)
+    lu = scipy.sparse.linalg.splu(matrix, permc_spec=ORDERING, options={"SymmetricMode": True})
+    blended[ys, xs] = lu.solve(rhs)
     return blended.reshape(known.shape)
 
 
