@@ -2,9 +2,17 @@
 
 import pytest
 import torch
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from pmrf_lightning.config import CONFIG_DIR, ConfigError, ablation_arguments, ablation_names, compose_config
+from pmrf_lightning.config import (
+    CONFIG_DIR,
+    ConfigError,
+    ablation_arguments,
+    ablation_names,
+    compose_config,
+    error_line,
+)
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.train import check_group_choices
 
@@ -78,3 +86,13 @@ def test_every_dataset_config_starts_from_the_base_and_the_base_is_no_choice() -
     assert compose_config("train", ["data=photos"]).data.eval_masks._target_.endswith("MaskFiles")
     with pytest.raises(ConfigError, match="unknown data '_base'"):
         check_group_choices(["data=_base"])
+
+
+def test_a_constructors_refusal_is_one_line_that_names_the_config_node() -> None:
+    target = "pmrf_lightning.data.InpaintingDataModule"
+    cfg = OmegaConf.create({"data": {"_target_": target, "image_size": 13}})
+    with pytest.raises(Exception) as wrapped:
+        instantiate(cfg.data)
+    assert len(str(wrapped.value).splitlines()) == 3  # Hydra: the target, the cause, the key
+    assert error_line(wrapped.value) == "data: image_size must be a positive multiple of 8, got 13"
+    assert error_line(ConfigError("two\n  lines")) == "two lines"

@@ -34,6 +34,19 @@ def is_bug_in_a_constructor(error: BaseException) -> bool:
     return isinstance(error, InstantiationException) and not is_user_error(error.__cause__)
 
 
+KEY_LINE = "full_key: "  # how Hydra's InstantiationException names the config node it was building
+
+
+def error_line(error: BaseException) -> str:
+    """The one line a CLI prints for a user error. A constructor's refusal, which Hydra wraps in
+    three lines (the target, the cause, ``full_key: data``), reads ``data: <the cause>``."""
+    text = str(error)
+    if isinstance(error, InstantiationException) and error.__cause__ is not None:
+        keys = [line[len(KEY_LINE) :] for line in text.splitlines() if line.startswith(KEY_LINE)]
+        text = f"{keys[0]}: {error.__cause__}" if keys else str(error.__cause__)
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def compose_config(name: str, overrides: Sequence[str] = ()) -> DictConfig:
     """Compose ``conf/<name>.yaml`` with command-line style overrides, as ``@hydra.main`` would."""
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):

@@ -30,7 +30,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from .config import CONFIG_DIR, ConfigError, is_bug_in_a_constructor
+from .config import CONFIG_DIR, ConfigError, error_line, is_bug_in_a_constructor
 from .data import DatasetLayoutError, UnreadableImageError
 from .imaging import write_problem
 from .lit import NonFiniteLossError, PRFNModule, initialise_from
@@ -234,8 +234,7 @@ def main(cfg: DictConfig) -> float | None:
     except USER_ERRORS as error:
         if is_bug_in_a_constructor(error):
             raise
-        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        print(f"error: {type(error).__name__}: {message}", file=sys.stderr)
+        print(f"error: {error_line(error)}", file=sys.stderr)
         sys.exit(1)
     if trainer.is_global_zero:
         report(trainer, run_dir)

@@ -119,6 +119,12 @@ def test_datamodule_rejects_bad_settings(tmp_path: Path) -> None:
         InpaintingDataModule(image_size=100)
     with pytest.raises(DatasetLayoutError, match="expected"):
         InpaintingDataModule("celeba", str(tmp_path)).setup("fit")
+    for setting in [{"batch_size": 0}, {"batch_size": True}, {"batch_size": 2.5}, {"eval_batch_size": 0}]:
+        with pytest.raises(ValueError, match=f"{next(iter(setting))} must be a whole number of at least 1"):
+            InpaintingDataModule(**setting)
+    with pytest.raises(ValueError, match="num_workers must be a whole number of at least 0, got -1"):
+        InpaintingDataModule(num_workers=-1)
+    InpaintingDataModule(batch_size=1, eval_batch_size=None, num_workers=0)  # the least that loads
 
 
 @pytest.mark.parametrize("name", ["sample", "celeba", "paris", "places2", "folder"])

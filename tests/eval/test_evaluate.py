@@ -225,6 +225,8 @@ def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> Non
         (["compare=EMPTY"], "compare takes two pmrf-eval run folders"),
         (["compare=[EMPTY,EMPTY]"], "has no scores.json"),
         (["baseline=telea", "fid=false", "limit=0"], "limit must be a positive number of images"),
+        (["baseline=telea", "fid=false", "data.batch_size=0"], "data: batch_size must be a whole number"),
+        (["baseline=telea", "fid=false", "data.image_size=13"], "data: image_size must be a positive"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(overrides: list[str], message: str, tmp_path: Path) -> None:

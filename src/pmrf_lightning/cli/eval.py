@@ -30,7 +30,7 @@ from omegaconf.errors import OmegaConfBaseException
 from torch.utils.data import DataLoader
 
 from ..blending import BLENDS, poisson_blend_batch
-from ..config import CONFIG_DIR, ConfigError, is_bug_in_a_constructor
+from ..config import CONFIG_DIR, ConfigError, error_line, is_bug_in_a_constructor
 from ..data import DatasetLayoutError
 from ..eval.baselines import BASELINES, FillFunction
 from ..eval.compare import compare, comparison_markdown, read_scores
@@ -193,7 +193,7 @@ def main(cfg: DictConfig) -> None:
     except USER_ERRORS as error:
         if is_bug_in_a_constructor(error):
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error_line(error)}", file=sys.stderr)
         sys.exit(1)
     print(text)
     if cfg.compare is None:

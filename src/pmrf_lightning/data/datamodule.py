@@ -48,6 +48,13 @@ class InpaintingDataModule(L.LightningDataModule):
             or image_size <= 0
         ):
             raise ValueError(f"image_size must be a positive multiple of {MULTIPLE}, got {image_size}")
+        for name, value, least in [
+            ("batch_size", batch_size, 1),
+            ("eval_batch_size", 1 if eval_batch_size is None else eval_batch_size, 1),
+            ("num_workers", num_workers, 0),
+        ]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be a whole number of at least {least}, got {value}")
         self.dataset = dataset
         self.root = root
         self.list_file = list_file
