@@ -14,6 +14,7 @@ import torch
 from omegaconf import OmegaConf
 
 from pmrf_lightning.config import ConfigError, ablation_names, compose_config, is_user_error
+from pmrf_lightning.data import DatasetLayoutError
 from pmrf_lightning.inference import SHIPPED_CHECKPOINT
 from pmrf_lightning.nn import AttentionFusion, PartialConv2d
 from pmrf_lightning.train import build_callbacks, check_setup, cli, last_checkpoint, train
@@ -302,5 +303,6 @@ def test_fast_dev_run_and_callbacks_none_write_no_checkpoint(tmp_path: Path) -> 
 def test_a_constructor_refusing_a_value_is_a_user_error_and_its_bugs_are_not() -> None:
     assert is_user_error(ValueError("image_size must be a positive multiple of 8"))
     assert is_user_error(TypeError("__init__() got an unexpected keyword argument 'widht'"))
+    assert is_user_error(DatasetLayoutError("mask folder /nonexistent does not exist"))
     assert not is_user_error(TypeError("not all arguments converted during string formatting"))
     assert not is_user_error(AttributeError("'NoneType' object has no attribute 'shape'"))

@@ -11,6 +11,8 @@ from hydra.errors import InstantiationException
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
+from .data.layouts import DatasetLayoutError
+
 # the repository's conf/, reached through the package's conf link (a checkout or an editable
 # install) or shipped inside the package as package data (a wheel or `pip install .`)
 CONFIG_DIR = Path(__file__).resolve().parent / "conf"
@@ -22,11 +24,12 @@ class ConfigError(ValueError):
 
 
 def is_user_error(error: BaseException | None) -> bool:
-    """A constructor's refusal of a configured value: its own ``ValueError`` or a keyword it does
-    not take (a misspelt config key); anything else raised inside a constructor is a bug."""
+    """A constructor's refusal of a configured value: its own ``ValueError``, a folder without the
+    layout it reads (``DatasetLayoutError``) or a keyword it does not take (a misspelt config
+    key); anything else raised inside a constructor is a bug."""
     if isinstance(error, TypeError):
         return "unexpected keyword argument" in str(error) or "required positional argument" in str(error)
-    return isinstance(error, (ValueError, MisconfigurationException))
+    return isinstance(error, (ValueError, DatasetLayoutError, MisconfigurationException))
 
 
 def is_bug_in_a_constructor(error: BaseException) -> bool:

@@ -226,6 +226,11 @@ def test_two_runs_compared_end_to_end(photo_folder: Path, tmp_path: Path) -> Non
         (["compare=[EMPTY,EMPTY]"], "has no scores.json"),
         (["baseline=telea", "fid=false", "limit=0"], "limit must be a positive number of images"),
         (["baseline=telea", "fid=false", "data.batch_size=0"], "data: batch_size must be a whole number"),
+        (["sweep=/nonexistent", "fid=false"], "sweep=/nonexistent is not a folder"),
+        (
+            ["baseline=telea", "fid=false", "masks@data.eval_masks=frozen", "data.eval_masks.root=/none"],
+            "data.eval_masks: mask folder /none does not exist",
+        ),
         (["baseline=telea", "fid=false", "data.image_size=13"], "data: image_size must be a positive"),
     ],
 )

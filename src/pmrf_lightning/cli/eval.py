@@ -120,6 +120,8 @@ def write_scores(out: Path, records: list[dict], summary: dict) -> None:
 
 def sweep_runs(folder: Path) -> dict[str, Path]:
     """ablation name -> its best (else last) checkpoint, for every run folder of a sweep."""
+    if not folder.is_dir():
+        raise ConfigError(f"sweep={folder} is not a folder (a pmrf-train -m run's multirun folder)")
     runs = {}
     for run in sorted(p for p in folder.iterdir() if p.is_dir()):
         for name in ("best.ckpt", "last.ckpt"):
