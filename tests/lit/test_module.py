@@ -223,9 +223,27 @@ def test_a_hole_weight_that_is_not_positive_is_refused(weight: float) -> None:
         PRFNModule(SMALL_G, SMALL_D, hole_weight=weight)
 
 
-def test_a_negative_edge_weight_is_refused() -> None:
-    with pytest.raises(ValueError, match="edge_weight must not be negative"):
-        PRFNModule(SMALL_G, SMALL_D, edge_weight=-1.0)
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"edge_weight": -1.0}, "edge_weight must not be negative"),
+        ({"lr": 0.0}, "lr must be positive, got 0.0"),
+        ({"betas": (0.5, 1.0)}, r"betas must be two numbers in \[0, 1\), got \[0.5, 1.0\]"),
+        ({"betas": (0.5,)}, "betas must be two numbers"),
+        ({"lambda_rec": -1.0}, "lambda_rec must not be negative"),
+        ({"lambda_mrec": -0.5}, "lambda_mrec must not be negative"),
+        ({"lambda_adv": -0.1}, "lambda_adv must not be negative"),
+        ({"image_size": 24}, "image_size must be at least 32 to train"),
+    ],
+)
+def test_settings_that_cannot_train_are_refused_at_construction(setting: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PRFNModule(SMALL_G, SMALL_D, **setting)
+
+
+def test_the_least_settings_that_train_are_accepted() -> None:
+    weights = {"lambda_rec": 0.0, "lambda_mrec": 0.0, "lambda_adv": 0.0}
+    PRFNModule(SMALL_G, SMALL_D, lr=1e-9, betas=(0.0, 0.0), image_size=32, **weights)
 
 
 def test_the_hole_and_edge_weights_reach_eq11() -> None:

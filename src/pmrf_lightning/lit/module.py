@@ -18,6 +18,7 @@ from .. import losses
 from ..config import ConfigError
 from ..eval.metrics import MeanImageScores, composite, quantize
 from ..models import Discriminator, PRFNGenerator
+from ..models.discriminator import MIN_SIDE
 from .checkpoint import CheckpointError
 
 
@@ -61,6 +62,19 @@ class PRFNModule(L.LightningModule):
             raise ConfigError(f"hole_weight must be positive, got {hole_weight}")
         if edge_weight < 0:
             raise ConfigError(f"edge_weight must not be negative, got {edge_weight}")
+        if lr <= 0:
+            raise ConfigError(f"lr must be positive, got {lr}")
+        if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
+            raise ConfigError(f"betas must be two numbers in [0, 1), got {list(betas)}")
+        weights = {"lambda_rec": lambda_rec, "lambda_mrec": lambda_mrec, "lambda_adv": lambda_adv}
+        for name, weight in weights.items():
+            if weight < 0:
+                raise ConfigError(f"{name} must not be negative, got {weight}")
+        if image_size is not None and image_size < MIN_SIDE:
+            raise ConfigError(
+                f"image_size must be at least {MIN_SIDE} to train (the discriminator's least side), "
+                f"got {image_size}"
+            )
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.net_g = PRFNGenerator(**generator)

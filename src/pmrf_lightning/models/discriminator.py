@@ -11,6 +11,8 @@ from __future__ import annotations
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+MIN_SIDE = 32  # the five 4×4 convs leave a 2×2 logit map at 32²; a smaller image leaves none
+
 
 class Discriminator(nn.Module):
     """SN-PatchGAN: (B, in_channels, H, W) in [-1, 1] -> logits (B, 1, H/8 − 2, W/8 − 2).
@@ -38,6 +40,6 @@ class Discriminator(nn.Module):
             raise ValueError(
                 f"image must have shape (B, {self.layers[0].in_channels}, H, W), got {tuple(image.shape)}"
             )
-        if min(image.shape[-2:]) < 32:
-            raise ValueError(f"image sides must be at least 32 pixels, got {tuple(image.shape[-2:])}")
+        if min(image.shape[-2:]) < MIN_SIDE:
+            raise ValueError(f"image sides must be at least {MIN_SIDE} pixels, got {tuple(image.shape[-2:])}")
         return self.layers(image)
