@@ -48,3 +48,33 @@ def test_cli_from_a_checkpoint_and_its_errors(
     assert out.is_file() and "max |export − eager|" in capsys.readouterr().out
     assert main(["--checkpoint", str(tmp_path / "no.ckpt"), "--format", "onnx", "--out", str(out)]) == 1
     assert main(["--checkpoint", str(checkpoint), "--format", "onnx", "--out", str(out), "--size", "60"]) == 2
+
+
+def test_cli_writes_only_an_export_that_agrees_and_refuses_what_it_cannot_write(
+    generator, save_tiny_checkpoint, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    checkpoint = save_tiny_checkpoint(generator, tmp_path / "m.ckpt")
+
+    def run(out: Path, size: int = 64) -> tuple[int, str]:
+        argv = ["--checkpoint", str(checkpoint), "--format", "torchscript", "--out", str(out)]
+        code = main([*argv, "--size", str(size)])
+        return code, capsys.readouterr().err
+
+    out = tmp_path / "m.pt"
+    out.write_text("an earlier export")
+    assert run(out)[0] == 0 and out.read_bytes() != b"an earlier export"  # replaced whole
+    assert {p.name for p in tmp_path.iterdir()} == {"m.ckpt", "m.pt"}  # no partial file left
+
+    monkeypatch.setattr("pmrf_lightning.cli.export.max_difference", lambda *args: 0.5)
+    code, err = run(tmp_path / "wrong.pt")
+    assert code == 1 and err.startswith("error: the export differs from the eager model by 5.00e-01")
+    assert {p.name for p in tmp_path.iterdir()} == {"m.ckpt", "m.pt"}  # neither it nor its partial
+
+    code, err = run(tmp_path)
+    assert code == 2 and err == f"error: --out {tmp_path} is a folder; give the export's file name\n"
+    code, err = run(tmp_path / "m.pt" / "x.pt")
+    assert code == 1 and err == f"error: cannot write {out / 'x.pt'}: {out} is a file, not a folder\n"
+    monkeypatch.setattr("pmrf_lightning.inference.free_memory", lambda device: 2**20)
+    code, err = run(tmp_path / "big.pt", size=512)
+    assert code == 1 and "--size at 512×512 needs about" in err and err.count("\n") == 1
+    assert not (tmp_path / "big.pt").exists()

@@ -169,6 +169,22 @@ def _shrink_hole(hole: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return area > 0
 
 
+def check_attention_fits(
+    model: PRFNGenerator, height: int, width: int, device: torch.device, what: str, advice: str
+) -> None:
+    """Refuse, before running, a pass at ``height × width`` whose eq. 3 attention map cannot fit
+    in the memory free on ``device``: one line naming ``what`` ran at that size, and ``advice``."""
+    if model.attention is None:
+        return
+    tokens = math.ceil(height / MULTIPLE) * math.ceil(width / MULTIPLE)
+    needed, free = ATTENTION_COPIES * 4 * tokens**2, free_memory(device)
+    if needed > free:
+        raise InpaintingInputError(
+            f"{what} at {width}×{height} needs about {needed / 2**30:.1f} GiB for the attention map "
+            f"of eq. 3, more than the {free / 2**30:.1f} GiB free on {device}; {advice}"
+        )
+
+
 class Inpainter:
     """A generator on a device, loaded once, with the training size it learnt at.
 
@@ -241,19 +257,6 @@ class Inpainter:
         if size == hole.shape:
             return self._run(rgb, hole)
         return _resize(self._run(_resize(rgb, size), _shrink_hole(hole, size)), hole.shape)
-
-    def _check_original_fits(self, height: int, width: int) -> None:
-        """Refuse, before running, a full-resolution pass whose eq. 3 attention map cannot fit."""
-        if self.model.attention is None:
-            return
-        tokens = math.ceil(height / MULTIPLE) * math.ceil(width / MULTIPLE)
-        needed, free = ATTENTION_COPIES * 4 * tokens**2, free_memory(self.device)
-        if needed > free:
-            raise InpaintingInputError(
-                f"strategy original at {width}×{height} needs about {needed / 2**30:.1f} GiB for the "
-                f"attention map of eq. 3, more than the {free / 2**30:.1f} GiB free on {self.device}; "
-                "use strategy crop or resize"
-            )
 
     def _fill_crops(
         self, rgb: np.ndarray, hole: np.ndarray, windows: list[tuple[int, int, int, int, float]]
@@ -334,7 +337,9 @@ class Inpainter:
         note = ALL_HOLE if fraction == 1 else None
         everything = (slice(0, height), slice(0, width))
         if strategy == "original":
-            self._check_original_fits(height, width)
+            check_attention_fits(
+                self.model, height, width, self.device, "strategy original", "use strategy crop or resize"
+            )
             parts = [(self._run(rgb, holes), everything, holes)]
         elif strategy == "resize":
             scale = min(1.0, resize_limit / max(height, width))

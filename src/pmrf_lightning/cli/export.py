@@ -6,7 +6,9 @@
 The exported graph takes ``image`` (1, 3, S, S) in [-1, 1] and ``mask`` (1, 1, S, S), 1 = known,
 at the fixed ``--size`` S, and returns the image and the three side outputs. The priorities are
 computed in every layer (no data-dependent shortcut), so exported and eager outputs agree.
-After writing, the export is run once on a random holed image and compared with the eager model.
+The export is written to a hidden partial file beside ``--out``, run once on a new random holed
+image and compared with the eager model; only an export that agrees (within ``TOLERANCE``) is
+renamed to ``--out``, so a failed or interrupted export leaves no file behind.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..imaging import MULTIPLE
+from ..imaging import MULTIPLE, write_problem
+from ..inference import check_attention_fits
 from ..lit import load_generator
 from ..models import PRFNGenerator
 
 FORMATS = ("torchscript", "onnx")
+TOLERANCE = 1e-4  # largest |export − eager| accepted (float32 kernels differ by ~1e-6)
 
 
 class ExportableGenerator(nn.Module):
@@ -105,15 +109,37 @@ def main(argv: list[str] | None = None) -> int:
     if args.size % MULTIPLE or args.size < MULTIPLE:
         print(f"error: --size must be a positive multiple of {MULTIPLE}, got {args.size}", file=sys.stderr)
         return 2
+    if args.out.is_dir():
+        print(f"error: --out {args.out} is a folder; give the export's file name", file=sys.stderr)
+        return 2
+    problem = write_problem(args.out.parent)
+    if problem is not None:
+        print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
+        return 1
     try:
         generator = load_generator(args.checkpoint)
-    except ValueError as error:
+        check_attention_fits(
+            generator, args.size, args.size, torch.device("cpu"), "--size", "export at a smaller --size"
+        )
+    except ValueError as error:  # CheckpointError, InpaintingInputError
         print(f"error: {error}", file=sys.stderr)
         return 1
-    export(generator, args.format, args.out, args.size)
-    difference = max_difference(generator, args.format, args.out, args.size)
+    partial = args.out.with_name(f".{args.out.name}.partial")
+    try:
+        export(generator, args.format, partial, args.size)
+        difference = max_difference(generator, args.format, partial, args.size)
+        if difference > TOLERANCE:
+            print(
+                f"error: the export differs from the eager model by {difference:.2e} (more than "
+                f"{TOLERANCE:.0e}) on a new holed image; {args.out} not written",
+                file=sys.stderr,
+            )
+            return 1
+        partial.replace(args.out)
+    finally:
+        partial.unlink(missing_ok=True)
     print(f"wrote {args.out}; max |export − eager| = {difference:.2e} on a new holed image")
-    return 0 if difference <= 1e-4 else 1
+    return 0
 
 
 if __name__ == "__main__":
