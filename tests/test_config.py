@@ -95,4 +95,7 @@ def test_a_constructors_refusal_is_one_line_that_names_the_config_node() -> None
         instantiate(cfg.data)
     assert len(str(wrapped.value).splitlines()) == 3  # Hydra: the target, the cause, the key
     assert error_line(wrapped.value) == "data: image_size must be a positive multiple of 8, got 13"
+    with pytest.raises(Exception) as unnamed:  # the root node: Hydra names no key
+        instantiate(OmegaConf.to_container(cfg.data))
+    assert error_line(unnamed.value) == "image_size must be a positive multiple of 8, got 13"
     assert error_line(ConfigError("two\n  lines")) == "two lines"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 import torch
 
-from pmrf_lightning.cli.export import ExportableGenerator, example_inputs, export, main, max_difference
+from pmrf_lightning.cli.export import (
+    ExportableGenerator,
+    example_inputs,
+    export,
+    largest,
+    main,
+    max_difference,
+)
 from pmrf_lightning.models import PRFNGenerator
 
 
@@ -65,16 +73,22 @@ def test_cli_writes_only_an_export_that_agrees_and_refuses_what_it_cannot_write(
     assert run(out)[0] == 0 and out.read_bytes() != b"an earlier export"  # replaced whole
     assert {p.name for p in tmp_path.iterdir()} == {"m.ckpt", "m.pt"}  # no partial file left
 
-    monkeypatch.setattr("pmrf_lightning.cli.export.max_difference", lambda *args: 0.5)
-    code, err = run(tmp_path / "wrong.pt")
-    assert code == 1 and err.startswith("error: the export differs from the eager model by 5.00e-01")
-    assert {p.name for p in tmp_path.iterdir()} == {"m.ckpt", "m.pt"}  # neither it nor its partial
+    for difference, shown in [(0.5, "5.00e-01"), (float("nan"), "nan")]:
+        monkeypatch.setattr("pmrf_lightning.cli.export.max_difference", lambda *args, d=difference: d)
+        code, err = run(tmp_path / "wrong.pt")
+        assert code == 1 and err.startswith(f"error: the export differs from the eager model by {shown}")
+        assert {p.name for p in tmp_path.iterdir()} == {"m.ckpt", "m.pt"}  # neither it nor its partial
 
     code, err = run(tmp_path)
     assert code == 2 and err == f"error: --out {tmp_path} is a folder; give the export's file name\n"
-    code, err = run(tmp_path / "m.pt" / "x.pt")
-    assert code == 1 and err == f"error: cannot write {out / 'x.pt'}: {out} is a file, not a folder\n"
+    code, err = run(tmp_path / "m.pt" / "sub" / "x.pt")
+    assert code == 1 and err == f"error: cannot write {out / 'sub' / 'x.pt'}: {out} is a file, not a folder\n"
     monkeypatch.setattr("pmrf_lightning.inference.free_memory", lambda device: 2**20)
     code, err = run(tmp_path / "big.pt", size=512)
     assert code == 1 and "--size at 512×512 needs about" in err and err.count("\n") == 1
     assert not (tmp_path / "big.pt").exists()
+
+
+def test_a_nan_in_any_output_is_the_largest_difference() -> None:
+    assert largest([1e-7, 2e-7]) == 2e-7
+    assert math.isnan(largest([1e-7, math.nan, 2e-7]))  # max() would return 2e-7

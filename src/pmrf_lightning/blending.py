@@ -30,7 +30,13 @@ from torch import Tensor
 
 BLENDS: tuple[str, ...] = ("poisson", "none")  # the choices offered by inpaint() and pmrf-eval
 NEIGHBOURS = ((0, 1), (0, -1), (1, 0), (-1, 0))
-ORDERING = "MMD_AT_PLUS_A"  # SuperLU's column order for the symmetric 4-neighbour Laplacian
+# SuperLU for the symmetric positive definite 4-neighbour Laplacian: minimum-degree order on its own
+# pattern, and pivots kept on the diagonal (an interior row's diagonal, 4, only ties its off-diagonals)
+LU_OPTIONS: dict = {
+    "permc_spec": "MMD_AT_PLUS_A",
+    "diag_pivot_thresh": 0.0,
+    "options": {"SymmetricMode": True},
+}
 
 
 def poisson_blend(image: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -65,7 +71,7 @@ def poisson_blend(image: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.n
         (values, (np.concatenate(rows), np.concatenate(cols))), shape=(count, count)
     )
     blended = channels.copy()
-    lu = scipy.sparse.linalg.splu(matrix, permc_spec=ORDERING, options={"SymmetricMode": True})
+    lu = scipy.sparse.linalg.splu(matrix, **LU_OPTIONS)
     blended[ys, xs] = lu.solve(rhs)
     return blended.reshape(known.shape)
 

@@ -8,12 +8,14 @@ at the fixed ``--size`` S, and returns the image and the three side outputs. The
 computed in every layer (no data-dependent shortcut), so exported and eager outputs agree.
 The export is written to a hidden partial file beside ``--out``, run once on a new random holed
 image and compared with the eager model; only an export that agrees (within ``TOLERANCE``) is
-renamed to ``--out``, so a failed or interrupted export leaves no file behind.
+renamed to ``--out``, so a failed or interrupted export never leaves a file under that name.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -76,6 +78,11 @@ def export(generator: PRFNGenerator, fmt: str, out: Path, size: int = 256) -> No
             )  # fmt: skip
 
 
+def largest(differences: list[float]) -> float:
+    """The largest difference, NaN when any is NaN (``max`` would pass over one after the first)."""
+    return math.nan if any(math.isnan(d) for d in differences) else max(differences)
+
+
 def max_difference(generator: PRFNGenerator, fmt: str, path: Path, size: int, seed: int = 1) -> float:
     """Largest absolute difference between the export and the eager model on a new holed image."""
     image, mask = example_inputs(size, seed)
@@ -87,12 +94,12 @@ def max_difference(generator: PRFNGenerator, fmt: str, path: Path, size: int, se
                 "ignore", FutureWarning
             )  # torch.jit is deprecated in favour of torch.export
             got = torch.jit.load(str(path))(image, mask)
-        return max(float((a - b).abs().max()) for a, b in zip(expected, got))
+        return largest([float((a - b).abs().max()) for a, b in zip(expected, got)])
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {"image": image.numpy(), "mask": mask.numpy()})
-    return max(float(np.abs(a.numpy() - b).max()) for a, b in zip(expected, got))
+    return largest([float(np.abs(a.numpy() - b).max()) for a, b in zip(expected, got)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.size % MULTIPLE or args.size < MULTIPLE:
         print(f"error: --size must be a positive multiple of {MULTIPLE}, got {args.size}", file=sys.stderr)
         return 2
-    if args.out.is_dir():
-        print(f"error: --out {args.out} is a folder; give the export's file name", file=sys.stderr)
-        return 2
     problem = write_problem(args.out.parent)
     if problem is not None:
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
         return 1
+    if args.out.is_dir():
+        print(f"error: --out {args.out} is a folder; give the export's file name", file=sys.stderr)
+        return 2
     try:
         generator = load_generator(args.checkpoint)
         check_attention_fits(
@@ -124,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # CheckpointError, InpaintingInputError
         print(f"error: {error}", file=sys.stderr)
         return 1
-    partial = args.out.with_name(f".{args.out.name}.partial")
+    partial = args.out.with_name(f".{args.out.name}.{os.getpid()}.partial")
     try:
         export(generator, args.format, partial, args.size)
         difference = max_difference(generator, args.format, partial, args.size)
-        if difference > TOLERANCE:
+        if not difference <= TOLERANCE:  # NaN too
             print(
                 f"error: the export differs from the eager model by {difference:.2e} (more than "
                 f"{TOLERANCE:.0e}) on a new holed image; {args.out} not written",

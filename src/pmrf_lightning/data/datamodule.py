@@ -48,9 +48,10 @@ class InpaintingDataModule(L.LightningDataModule):
             or image_size <= 0
         ):
             raise ValueError(f"image_size must be a positive multiple of {MULTIPLE}, got {image_size}")
+        eval_batch_size = batch_size if eval_batch_size is None else eval_batch_size
         for name, value, least in [
             ("batch_size", batch_size, 1),
-            ("eval_batch_size", 1 if eval_batch_size is None else eval_batch_size, 1),
+            ("eval_batch_size", eval_batch_size, 1),
             ("num_workers", num_workers, 0),
         ]:
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
@@ -60,7 +61,7 @@ class InpaintingDataModule(L.LightningDataModule):
         self.list_file = list_file
         self.image_size = image_size
         self.batch_size = batch_size
-        self.eval_batch_size = eval_batch_size or batch_size
+        self.eval_batch_size = eval_batch_size
         self.num_workers = num_workers
         self.resize = resize
         self.train_masks = train_masks or ProceduralMasks((0.0, 0.6))

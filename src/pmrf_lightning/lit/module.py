@@ -36,8 +36,8 @@ class PRFNModule(L.LightningModule):
     ``global_step``, so a resumed run may change ``max_steps`` or the decay and stays on schedule.
     ``hole_weight`` scales the hole pixels' share of eq. 11 (1: the paper's whole-image ℓ1);
     ``edge_weight`` adds to the weight of the hole pixels beside known ones (0: the paper's).
-    ``image_size`` (the side of the training images) is only recorded: inference brings each hole's
-    crop to the scale the model learnt (``inference.Inpainter``).
+    ``image_size`` (the side of the training images), at least the discriminator's ``MIN_SIDE``, is
+    recorded: inference brings each hole's crop to the scale the model learnt (``inference.Inpainter``).
     """
 
     def __init__(
@@ -62,13 +62,13 @@ class PRFNModule(L.LightningModule):
             raise ConfigError(f"hole_weight must be positive, got {hole_weight}")
         if edge_weight < 0:
             raise ConfigError(f"edge_weight must not be negative, got {edge_weight}")
-        if lr <= 0:
+        if not lr > 0:  # NaN too
             raise ConfigError(f"lr must be positive, got {lr}")
         if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
             raise ConfigError(f"betas must be two numbers in [0, 1), got {list(betas)}")
         weights = {"lambda_rec": lambda_rec, "lambda_mrec": lambda_mrec, "lambda_adv": lambda_adv}
         for name, weight in weights.items():
-            if weight < 0:
+            if not weight >= 0:
                 raise ConfigError(f"{name} must not be negative, got {weight}")
         if image_size is not None and image_size < MIN_SIDE:
             raise ConfigError(
