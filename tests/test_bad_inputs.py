@@ -14,8 +14,8 @@ import torch
 from PIL import Image
 
 from pmrf_lightning import imaging
-from pmrf_lightning.cli.inpaint import PARTIAL
 from pmrf_lightning.cli.inpaint import main as inpaint_main
+from pmrf_lightning.imaging import PARTIAL
 from pmrf_lightning.inference import Inpainter, InpaintingInputError, inpaint
 from pmrf_lightning.models import PRFNGenerator
 

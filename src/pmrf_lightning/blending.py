@@ -9,12 +9,13 @@ pixel p, with N(p) its 4-neighbours inside the image and H the hole,
 
 where g is the network's output (read in the hole and on the ring of known pixels around it)
 and I the known image. A fill that is the truth up to a constant comes back as the truth; one
-sparse LU factorisation serves every channel; the matrix is symmetric, so the LU orders its
-unknowns by minimum degree on its own pattern (``MMD_AT_PLUS_A``, SuperLU's symmetric mode),
-which fills in less than the general COLAMD order: for a 1600² hole 4.5 against 6.6 GiB peak and
-32 against 62 s on 2 CPU cores (``benchmarks/bench_blend.py``). The 4-neighbour equations never couple two
-4-connected holes, so ``blend_holes`` solves each on its own bounding box (and the ring around
-it): the same result as one solve over the photo, at a cost that grows with the holes.
+sparse LU factorisation serves every channel. The matrix is symmetric positive definite, so
+the LU (``LU_OPTIONS``) orders its unknowns by minimum degree on its own pattern and keeps its
+pivots on the diagonal: a 1600² hole takes 4.5 GiB peak and 32 s on 2 CPU cores, against 6.6 GiB
+and 62 s for SciPy's general LU (COLAMD order; ``benchmarks/bench_blend.py``). The 4-neighbour
+equations never couple two 4-connected holes, so ``blend_holes`` solves each on its own bounding
+box (and the ring around it): the same result as one solve over the photo, at a cost that grows
+with the holes.
 The paper's network does not use it; ``pmrf-eval blend=poisson`` and ``inpaint(blend="poisson")``
 add it after the network.
 """

@@ -16,6 +16,7 @@ Training data, ``pmrf-inpaint``, ``inpaint()``, the app and ``pmrf-eval`` all ca
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import warnings
 from pathlib import Path
@@ -90,6 +91,14 @@ def to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image.convert("RGBA"))
     return image.convert("RGB")
+
+
+PARTIAL = ".pmrf-partial"  # the suffix of a file written beside its output before the rename
+
+
+def partial_path(out: Path) -> Path:
+    """A hidden file of its own beside ``out``, to write in full before renaming it onto ``out``."""
+    return out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL}")
 
 
 def write_problem(folder: Path) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..imaging import MULTIPLE, write_problem
+from ..imaging import MULTIPLE, partial_path, write_problem
 from ..inference import check_attention_fits
 from ..lit import load_generator
 from ..models import PRFNGenerator
@@ -131,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # CheckpointError, InpaintingInputError
         print(f"error: {error}", file=sys.stderr)
         return 1
-    partial = args.out.with_name(f".{args.out.name}.{os.getpid()}.partial")
+    partial = partial_path(args.out)
     try:
         export(generator, args.format, partial, args.size)
         difference = max_difference(generator, args.format, partial, args.size)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import time
 from collections import Counter
@@ -33,10 +32,17 @@ from PIL import Image
 from rich.progress import track
 
 from ..blending import BLENDS
-from ..imaging import DEVICES, HOLES, IMAGE_SUFFIXES, InpaintingInputError, write_problem
+from ..imaging import (
+    DEVICES,
+    HOLES,
+    IMAGE_SUFFIXES,
+    PARTIAL,
+    InpaintingInputError,
+    partial_path,
+    write_problem,
+)
 from ..inference import STRATEGIES, Inpainter
 
-PARTIAL = ".pmrf-partial"
 STALE_SECONDS = 60  # a partial file lives for one save: older ones were left by a killed run
 # the formats a result may be written in, with the options that keep it faithful
 OUTPUT_FORMATS = {".png": ("PNG", {}), ".tif": ("TIFF", {}), ".tiff": ("TIFF", {}), ".bmp": ("BMP", {}),
@@ -64,7 +70,7 @@ def write_atomically(image: Image.Image, out: Path) -> str | None:
         options = {**options, "icc_profile": profile}
     elif profile is not None:
         note = f"{format_name} keeps no colour profile: the photo's ICC profile is not in {out.name}"
-    partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL}")
+    partial = partial_path(out)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -58,17 +58,14 @@ class PRFNModule(L.LightningModule):
         super().__init__()
         if not 0.0 <= lr_decay_fraction <= 1.0:
             raise ConfigError(f"lr_decay_fraction must lie in [0, 1], got {lr_decay_fraction}")
-        if hole_weight <= 0:
-            raise ConfigError(f"hole_weight must be positive, got {hole_weight}")
-        if edge_weight < 0:
-            raise ConfigError(f"edge_weight must not be negative, got {edge_weight}")
-        if not lr > 0:  # NaN too
-            raise ConfigError(f"lr must be positive, got {lr}")
+        for name, value in [("lr", lr), ("hole_weight", hole_weight)]:
+            if not value > 0:  # NaN too
+                raise ConfigError(f"{name} must be positive, got {value}")
         if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
             raise ConfigError(f"betas must be two numbers in [0, 1), got {list(betas)}")
-        weights = {"lambda_rec": lambda_rec, "lambda_mrec": lambda_mrec, "lambda_adv": lambda_adv}
-        for name, weight in weights.items():
-            if not weight >= 0:
+        weights = [("lambda_rec", lambda_rec), ("lambda_mrec", lambda_mrec), ("lambda_adv", lambda_adv)]
+        for name, weight in [*weights, ("edge_weight", edge_weight)]:
+            if not weight >= 0:  # NaN too
                 raise ConfigError(f"{name} must not be negative, got {weight}")
         if image_size is not None and image_size < MIN_SIDE:
             raise ConfigError(
